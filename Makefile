@@ -1,0 +1,39 @@
+# kdnli: `make demo` runs the main job on the embedded synthetic data, `make test` runs every notebook as a test.
+# Both create the virtual environment on first use. On a GPU machine: `make TORCH=torch demo` (pip picks your CUDA build).
+VENV  ?= .venv
+PY    := $(VENV)/bin/python
+TORCH ?= torch==2.13.0
+export HF_HUB_OFFLINE ?= 1
+
+.PHONY: install demo test slowtest export clean hooks lab bench
+install: $(VENV)/.installed
+$(VENV)/.installed: settings.ini setup.py
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q "$(TORCH)"
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+demo: install
+	$(VENV)/bin/kdnli_demo
+
+test: install
+	$(PY) tools/run_tests.py
+
+slowtest: install
+	$(PY) tools/run_tests.py --slow
+
+export: install
+	$(VENV)/bin/nbdev_export
+
+clean: install
+	$(VENV)/bin/nbdev_clean
+
+hooks: install
+	$(VENV)/bin/nbdev_install_hooks
+
+lab: install
+	$(VENV)/bin/jupyter lab nbs
+
+bench: install
+	$(PY) bench/bench_data.py

@@ -1,0 +1,56 @@
+#!/usr/bin/env python
+"""Run every notebook as a test suite: library notebooks through nbdev's test runner, experiment notebooks through
+papermill with their smoke-run defaults. Checks first that `kdnli/` matches the notebooks. Ends with `N passed, N failed`.
+
+Usage: python tools/run_tests.py [NOTEBOOK ...] [--slow] [--no-export-check]
+Env: KDNLI_SLOW=1 also runs cells flagged `#| slow`."""
+import os, subprocess, sys, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = ROOT/'nbs'
+ENV = {**os.environ, 'HF_HUB_OFFLINE': '1', 'TRANSFORMERS_OFFLINE': '1', 'CUDA_VISIBLE_DEVICES': '', 'TOKENIZERS_PARALLELISM': 'false',
+       'PYTHONWARNINGS': 'ignore', 'MPLBACKEND': 'Agg'}
+
+def export_check():
+    "Fail when nbdev_export changes kdnli/ (the package must be what the notebooks say)."
+    subprocess.run([sys.executable, '-c', 'from nbdev.doclinks import nbdev_export; nbdev_export()'], cwd=ROOT, check=True, env=ENV)
+    if not (ROOT/'.git').exists(): return True
+    changed = subprocess.run(['git', 'diff', '--name-only', '--', 'kdnli'], cwd=ROOT, capture_output=True, text=True).stdout
+    changed += subprocess.run(['git', 'ls-files', '--others', '--exclude-standard', '--', 'kdnli'], cwd=ROOT, capture_output=True, text=True).stdout
+    if changed.strip():
+        print("FAIL kdnli/ does not match the notebooks; run nbdev_export and commit:\n" + changed, flush=True)
+        return False
+    print("ok   kdnli/ matches the notebooks", flush=True)
+    return True
+
+def run_library_nb(nb, slow):
+    skip = ['notest', 'gpu'] + ([] if slow else ['slow'])
+    code = ("import sys; from pathlib import Path; from nbdev.test import test_nb; "
+            f"ok, _ = test_nb(Path({str(nb)!r}), skip_flags={skip!r}); sys.exit(0 if ok else 1)")
+    return subprocess.run([sys.executable, '-c', code], cwd=nb.parent, env=ENV).returncode == 0
+
+def run_experiment_nb(nb):
+    out = ROOT/'runs'/'tests'/nb.name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, '-m', 'papermill', str(nb), str(out), '--cwd', str(nb.parent), '-k', 'python3', '--no-progress-bar']
+    return subprocess.run(cmd, cwd=ROOT, env=ENV).returncode == 0
+
+def main(argv):
+    slow = '--slow' in argv or os.environ.get('KDNLI_SLOW') == '1'
+    picked = [a for a in argv if not a.startswith('--')]
+    nbs = sorted(NBS.glob('*.ipynb')) + sorted((NBS/'experiments').glob('*.ipynb'))
+    if picked: nbs = [n for n in nbs if any(p in str(n) for p in picked)]
+    passed, failed = 0, 0
+    if '--no-export-check' not in argv:
+        if export_check(): passed += 1
+        else: failed += 1
+    for nb in nbs:
+        t0 = time.time()
+        ok = run_experiment_nb(nb) if nb.parent.name == 'experiments' else run_library_nb(nb, slow)
+        print(f"{'ok  ' if ok else 'FAIL'} {nb.relative_to(ROOT)} ({time.time() - t0:.0f}s)", flush=True)
+        passed, failed = passed + ok, failed + (not ok)
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed or not (passed + failed) else 0
+
+if __name__ == '__main__': sys.exit(main(sys.argv[1:]))
