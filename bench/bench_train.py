@@ -1,0 +1,166 @@
+#!/usr/bin/env python
+"""Training- and eval-step benchmark: kdnli's Learner beside transformers.Trainer and a seed-style loop, one run, same model
+shape and data. Prints a JSON record (and writes it with --out).
+
+  python bench/bench_train.py --shape tiny                  # CPU: the built-in tiny BERT
+  python bench/bench_train.py --shape base --device cuda    # GPU: BERT-base shape, random init, batch 32, max_seq_len 128
+
+Data: random token ids (throughput does not depend on the weights or the words), every sequence 128 long, 3 classes,
+batch 32, as in ../shared/reference/gpu-anchors.md. Each figure: --steps timed updates after --warmup updates."""
+import argparse, json, os, sys, time, traceback
+import numpy as np, torch
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
+from transformers import BertConfig
+from kdnli.data import Batches, Encoded
+from kdnli.losses import Objective
+from kdnli.models import NLIModel, TINY, _encoder_from_config
+from kdnli.trainers import Callback, Learner, param_groups, linear_warmup_decay, set_seed
+from kdnli.eval import predict
+
+p = argparse.ArgumentParser()
+p.add_argument('--shape', default='tiny', choices=['tiny', 'base'])
+p.add_argument('--device', default='cpu')
+p.add_argument('--batch_size', type=int, default=32)
+p.add_argument('--seq', type=int, default=128)
+p.add_argument('--steps', type=int, default=60)
+p.add_argument('--warmup', type=int, default=15)
+p.add_argument('--eval_batch', type=int, default=512)
+p.add_argument('--only', default='', help='comma list of variants to run')
+p.add_argument('--out', default='')
+a = p.parse_args()
+cuda = a.device.startswith('cuda')
+shape = dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072) if a.shape == 'base' else TINY['kdnli-tiny']
+V = 30522 if a.shape == 'base' else 1024
+N = a.batch_size * (a.steps + max(a.warmup, 40) + 40)
+rng = np.random.default_rng(0)
+ids = rng.integers(5, V, size=(N, a.seq)).astype(np.int32); ids[:, 0] = 2; ids[:, -1] = 3
+enc = Encoded(ids.reshape(-1), np.arange(N + 1, dtype=np.int64) * a.seq, np.full(N, a.seq // 2, np.int16), rng.integers(0, 3, N), 'bench', 0, a.seq)
+# MNLI-like lengths (mean ~40 WordPieces) for the dynamic-padding variant
+lens = np.clip(rng.gamma(4.0, 10.0, N).astype(int) + 8, 8, a.seq)
+ids_dyn = [ids[i, :l] for i, l in enumerate(lens)]
+enc_dyn = Encoded(np.concatenate(ids_dyn), np.concatenate([[0], np.cumsum(lens)]).astype(np.int64), (lens // 2).astype(np.int16), rng.integers(0, 3, N), 'bench-dyn', 0, a.seq)
+
+def model(attn='sdpa', seed=0):
+    set_seed(seed)
+    cfg = BertConfig(vocab_size=V, max_position_embeddings=512, **shape)
+    cfg._attn_implementation = attn
+    from transformers import AutoModel
+    enc_ = AutoModel.from_config(cfg, add_pooling_layer=True, attn_implementation=attn)
+    return NLIModel(enc_, 3, 0.1)
+
+def sync():
+    if cuda: torch.cuda.synchronize()
+
+res = {'shape': a.shape, 'device': torch.cuda.get_device_name() if cuda else f'cpu x{torch.get_num_threads()} threads', 'batch_size': a.batch_size,
+       'seq': a.seq, 'steps': a.steps, 'warmup': a.warmup, 'torch': torch.__version__, 'date': time.strftime('%Y-%m-%d')}
+import transformers; res['transformers'] = transformers.__version__
+
+class Timer(Callback):
+    order = 100
+    def __init__(self, warmup): self.warmup = warmup
+    def after_step(self):
+        if self.learn.step == self.warmup: sync(); self.t0 = time.perf_counter()
+        if self.learn.step == self.warmup + a.steps: sync(); self.dt = time.perf_counter() - self.t0
+
+def kdnli(compile=False, cuda_graph=False, data=enc, multiple=None, precision=None, warmup=None):
+    m = model()
+    prec = precision or ('bf16' if cuda else 'no')
+    warmup = warmup or a.warmup
+    t = Timer(warmup)
+    l = Learner(m, Batches(data, a.batch_size, 'length' if data is enc_dyn else 'random', 0, multiple=multiple), Objective(ce=1.0),
+                warmup + a.steps, 3e-5, 10, device_id=0 if cuda else -1, precision=prec, cbs=[t], compile=compile, cuda_graph=cuda_graph)
+    l.fit()
+    return a.batch_size * a.steps / t.dt
+
+def seed_style():
+    "The seed's way: fp32 weights, fp16 autocast + GradScaler (GPU), eager attention, plain AdamW, pad to max_seq_len."
+    dev = a.device
+    m = model('eager').to(dev).train()
+    opt = torch.optim.AdamW(param_groups(m, 0.01), lr=3e-5, foreach=False)
+    sch = linear_warmup_decay(opt, 10, 10 ** 6)
+    scaler = torch.amp.GradScaler('cuda', enabled=cuda)
+    B = Batches(enc, a.batch_size, 'random', 0, pad_to=a.seq)
+    st = B.stream()
+    for s in range(a.warmup + a.steps):
+        if s == a.warmup: sync(); t0 = time.perf_counter()
+        b = {k: v.to(dev) for k, v in next(st)[2].items()}
+        with torch.autocast(device_type='cuda' if cuda else 'cpu', dtype=torch.float16, enabled=cuda):
+            out = m(b['input_ids'], b['attention_mask'], b['token_type_ids'])
+            loss = torch.nn.functional.cross_entropy(out.logits.float(), b['labels'])
+        scaler.scale(loss).backward(); scaler.unscale_(opt)
+        torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
+        scaler.step(opt); scaler.update(); sch.step(); opt.zero_grad()
+        loss.item()   # the seed logged every step through .item()
+    sync(); return a.batch_size * a.steps / (time.perf_counter() - t0)
+
+def hf_trainer():
+    "transformers.Trainer: bf16 (GPU), fused AdamW, pad to max_seq_len."
+    from transformers import BertForSequenceClassification, Trainer, TrainingArguments, TrainerCallback
+    set_seed(0)
+    cfg = BertConfig(vocab_size=V, max_position_embeddings=512, num_labels=3, **shape)
+    m = BertForSequenceClassification(cfg)
+    class DS(torch.utils.data.Dataset):
+        def __len__(self): return N
+        def __getitem__(self, i):
+            return {'input_ids': torch.from_numpy(ids[i].astype(np.int64)), 'attention_mask': torch.ones(a.seq, dtype=torch.long),
+                    'token_type_ids': torch.zeros(a.seq, dtype=torch.long), 'labels': torch.tensor(int(enc.label[i]))}
+    times = {}
+    class T(TrainerCallback):
+        def on_step_end(self, args, state, control, **kw):
+            if state.global_step == a.warmup: sync(); times['t0'] = time.perf_counter()
+            if state.global_step == a.warmup + a.steps: sync(); times['dt'] = time.perf_counter() - times['t0']
+    import tempfile
+    args = TrainingArguments(output_dir=tempfile.mkdtemp(), per_device_train_batch_size=a.batch_size, max_steps=a.warmup + a.steps,
+                             learning_rate=3e-5, warmup_steps=10, bf16=cuda, optim='adamw_torch_fused' if cuda else 'adamw_torch',
+                             logging_steps=10 ** 6, save_strategy='no', report_to=[], dataloader_num_workers=0, use_cpu=not cuda,
+                             disable_tqdm=True, max_grad_norm=1.0)
+    Trainer(model=m, args=args, train_dataset=DS(), callbacks=[T()]).train()
+    return a.batch_size * a.steps / times['dt']
+
+def head(e, n): return Encoded(e.ids[: e.offsets[n]], e.offsets[: n + 1], e.n_a[:n], e.label[:n], 'h', 0, a.seq)
+
+def eval_speed(weights_dtype=None, compile=False, autocast=True):
+    "kdnli.eval.predict at --eval_batch, every sequence 128 long."
+    m = model().to(a.device)
+    if weights_dtype is not None: m = m.to(weights_dtype)
+    if compile: m = torch.compile(m)
+    n = min(N, a.eval_batch * 12)
+    prec = 'bf16' if (cuda and autocast and weights_dtype is None) else 'no'
+    predict(m, head(enc, a.eval_batch * 2), a.eval_batch, a.device, prec)
+    sync(); t0 = time.perf_counter()
+    predict(m, head(enc, n), a.eval_batch, a.device, prec)
+    sync(); return n / (time.perf_counter() - t0)
+
+variants = {
+    'seed_style': seed_style,
+    'hf_trainer': hf_trainer,
+    'kdnli_eager': lambda: kdnli(),
+    'kdnli_dynamic_len': lambda: kdnli(data=enc_dyn, multiple=16),
+    'kdnli_compile': lambda: kdnli(compile=True),
+    'kdnli_cuda_graph': lambda: kdnli(cuda_graph=True),
+    'kdnli_compile_cuda_graph': lambda: kdnli(compile=True, cuda_graph=True),
+    'kdnli_cuda_graph_dynamic_len': lambda: kdnli(cuda_graph=True, data=enc_dyn, multiple=32, warmup=40),
+    'kdnli_compile_cuda_graph_dynamic_len': lambda: kdnli(compile=True, cuda_graph=True, data=enc_dyn, multiple=32, warmup=40),
+    'eval_autocast_bf16': lambda: eval_speed(),
+    'eval_bf16_weights': lambda: eval_speed(torch.bfloat16 if cuda else None),
+    'eval_bf16_weights_compile': lambda: eval_speed(torch.bfloat16 if cuda else None, compile=True),
+}
+if not cuda: [variants.pop(k) for k in list(variants) if 'cuda_graph' in k]
+only = [v for v in a.only.split(',') if v]
+for name, f in variants.items():
+    if only and name not in only: continue
+    t0 = time.time()
+    try: res[name] = round(f(), 1)
+    except Exception as e:
+        res[name] = f'failed: {type(e).__name__}: {str(e).splitlines()[0][:200]}'
+        traceback.print_exc()
+    print(f'{name}: {res[name]} samples/s ({time.time() - t0:.0f}s)', file=sys.stderr, flush=True)
+    if cuda: torch.cuda.empty_cache()
+for k in list(res):
+    if k.startswith('kdnli') and isinstance(res[k], float):
+        for base in ('seed_style', 'hf_trainer'):
+            if isinstance(res.get(base), float): res[f'ratio_{k}_vs_{base}'] = round(res[k] / res[base], 2)
+print(json.dumps(res, indent=2))
+if a.out:
+    os.makedirs(os.path.dirname(a.out) or '.', exist_ok=True)
+    json.dump(res, open(a.out, 'w'), indent=2)
