@@ -14,11 +14,17 @@ p.add_argument('--tokenizer', default=None)
 p.add_argument('--n', type=int, default=392702)
 p.add_argument('--batch_size', type=int, default=32)
 p.add_argument('--max_seq_len', type=int, default=128)
+p.add_argument('--real', default=None, help='a real MNLI split file: its rows are repeated to --n pairs instead of synthetic ones')
 a = p.parse_args()
 res = {'n': a.n, 'cpus': os.cpu_count()}
 with tempfile.TemporaryDirectory() as d:
     d = Path(d)
-    t0 = time.time(); sp = synthetic_split(a.n, seed=0); write_split(sp, d/'train.jsonl'); res['generate_s'] = round(time.time() - t0, 1)
+    t0 = time.time()
+    if a.real:
+        r = read_split(a.real); reps = -(-a.n // len(r)); idx = np.tile(np.arange(len(r)), reps)[: a.n]
+        sp = r.subset(idx, 'train'); res['source'] = f'{a.real} repeated'
+    else: sp = synthetic_split(a.n, seed=0); res['source'] = 'synthetic'
+    write_split(sp, d/'train.jsonl'); res['generate_s'] = round(time.time() - t0, 1)
     t0 = time.time(); sp = read_split(d/'train.jsonl'); res['read_s'] = round(time.time() - t0, 2)
     if a.tokenizer: tok = load_tokenizer(a.tokenizer)
     else: train_wordpiece(sp.premise[:50000] + sp.hypothesis[:50000], d/'tok'); tok = load_tokenizer(d/'tok')

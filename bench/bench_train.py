@@ -119,16 +119,24 @@ def hf_trainer():
 
 def head(e, n): return Encoded(e.ids[: e.offsets[n]], e.offsets[: n + 1], e.n_a[:n], e.label[:n], 'h', 0, a.seq)
 
-def eval_speed(weights_dtype=None, compile=False, autocast=True):
-    "kdnli.eval.predict at --eval_batch, every sequence 128 long."
+def no_cudnn_sdpa(f):
+    "Run f with cuDNN attention off (flash / memory-efficient SDPA only)."
+    def g():
+        torch.backends.cuda.enable_cudnn_sdp(False)
+        try: return f()
+        finally: torch.backends.cuda.enable_cudnn_sdp(True)
+    return g
+
+def eval_speed(weights_dtype=None, compile=False, autocast=True, data=enc):
+    "kdnli.eval.predict at --eval_batch (every sequence 128 long, or MNLI-like lengths sorted and dynamically padded)."
     m = model().to(a.device)
     if weights_dtype is not None: m = m.to(weights_dtype)
     if compile: m = torch.compile(m)
     n = min(N, a.eval_batch * 12)
     prec = 'bf16' if (cuda and autocast and weights_dtype is None) else 'no'
-    predict(m, head(enc, a.eval_batch * 2), a.eval_batch, a.device, prec)
+    predict(m, head(data, n), a.eval_batch, a.device, prec)
     sync(); t0 = time.perf_counter()
-    predict(m, head(enc, n), a.eval_batch, a.device, prec)
+    predict(m, head(data, n), a.eval_batch, a.device, prec)
     sync(); return n / (time.perf_counter() - t0)
 
 variants = {
@@ -141,7 +149,13 @@ variants = {
     'kdnli_compile_cuda_graph': lambda: kdnli(compile=True, cuda_graph=True),
     'kdnli_cuda_graph_dynamic_len': lambda: kdnli(cuda_graph=True, data=enc_dyn, multiple=32, warmup=40),
     'kdnli_compile_cuda_graph_dynamic_len': lambda: kdnli(compile=True, cuda_graph=True, data=enc_dyn, multiple=32, warmup=40),
+    'kdnli_dynamic_len_no_cudnn_sdpa': no_cudnn_sdpa(lambda: kdnli(data=enc_dyn, multiple=16, warmup=40)),
+    'kdnli_compile_cuda_graph_no_cudnn_sdpa': no_cudnn_sdpa(lambda: kdnli(compile=True, cuda_graph=True)),
+    'kdnli_compile_cuda_graph_dynamic_len16': lambda: kdnli(compile=True, cuda_graph=True, data=enc_dyn, multiple=16, warmup=60),
+    'kdnli_compile_cuda_graph_dynamic_len_no_cudnn_sdpa': no_cudnn_sdpa(lambda: kdnli(compile=True, cuda_graph=True, data=enc_dyn, multiple=32, warmup=40)),
     'eval_autocast_bf16': lambda: eval_speed(),
+    'eval_bf16_weights_dynamic_len': lambda: eval_speed(torch.bfloat16 if cuda else None, data=enc_dyn),
+    'eval_bf16_weights_no_cudnn_sdpa': no_cudnn_sdpa(lambda: eval_speed(torch.bfloat16 if cuda else None)),
     'eval_bf16_weights': lambda: eval_speed(torch.bfloat16 if cuda else None),
     'eval_bf16_weights_compile': lambda: eval_speed(torch.bfloat16 if cuda else None, compile=True),
 }

@@ -33,8 +33,10 @@ def run_library_nb(nb, slow):
 def run_experiment_nb(nb):
     out = ROOT/'runs'/'tests'/nb.name
     out.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, '-m', 'papermill', str(nb), str(out), '--cwd', str(nb.parent), '-k', 'python3', '--no-progress-bar']
-    return subprocess.run(cmd, cwd=ROOT, env=ENV).returncode == 0
+    cmd = [sys.executable, '-m', 'papermill', str(nb), str(out), '--cwd', str(nb.parent), '-k', 'python3', '--no-progress-bar', '--log-level', 'ERROR']
+    r = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True)
+    if r.returncode: print(r.stdout[-5000:], r.stderr[-5000:], sep='\n')
+    return r.returncode == 0
 
 def main(argv):
     slow = '--slow' in argv or os.environ.get('KDNLI_SLOW') == '1'
