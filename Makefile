@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 TORCH ?= torch==2.13.0
 export HF_HUB_OFFLINE ?= 1
 
-.PHONY: install demo test slowtest export clean hooks lab bench
+.PHONY: install demo test fasttest export clean hooks lab bench
 install: $(VENV)/.installed
 $(VENV)/.installed: settings.ini setup.py
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -19,10 +19,10 @@ demo: install
 	$(VENV)/bin/kdnli_demo
 
 test: install
-	$(PY) tools/run_tests.py
-
-slowtest: install
 	$(PY) tools/run_tests.py --slow
+
+fasttest: install
+	$(PY) tools/run_tests.py
 
 export: install
 	$(VENV)/bin/nbdev_export
