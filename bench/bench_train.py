@@ -14,7 +14,10 @@ from transformers import BertConfig
 from kdnli.data import Batches, Encoded
 from kdnli.losses import Objective
 from kdnli.models import NLIModel, TINY, _encoder_from_config
-from kdnli.trainers import Callback, Learner, param_groups, linear_warmup_decay, set_seed
+from kdnli.trainers import Callback, Learner, LiveTeacher, param_groups, linear_warmup_decay, set_seed
+from kdnli.models import build_student, layer_map
+from kdnli.membank import LogitsBank
+from kdnli.losses import kd_loss, hidden_mse_loss
 from kdnli.eval import predict
 
 p = argparse.ArgumentParser()
@@ -139,6 +142,54 @@ def eval_speed(weights_dtype=None, compile=False, autocast=True, data=enc):
     predict(m, head(data, n), a.eval_batch, a.device, prec)
     sync(); return n / (time.perf_counter() - t0)
 
+
+def distill(live=True, compile=False, cuda_graph=False):
+    "Distillation step: 6-layer student (from the teacher's even layers) + 12-layer teacher; KD + hidden MSE + CE live, or KD + CE from a logits bank."
+    set_seed(0)
+    teacher = model(); Ls = max(1, teacher.n_layers // 2)
+    student = build_student(teacher, num_hidden_layers=Ls)
+    lm = layer_map('even', Ls, teacher.n_layers)
+    dev = a.device
+    if live:
+        obj = Objective(ce=0.5, kd=(0.5, {'T': 2.0}), hidden_mse=(100.0, {'layers': lm}))
+        tch = LiveTeacher(teacher, dev, True)
+        if compile: tch.model = torch.compile(tch.model)
+    else:
+        obj = Objective(ce=0.5, kd=(0.5, {'T': 2.0}))
+        tch = LogitsBank(torch.randn(N, 3), {'fingerprint': 'bench'}).to(dev)
+    t = Timer(a.warmup)
+    Learner(student, Batches(enc, a.batch_size, 'random', 0), obj, a.warmup + a.steps, 5e-5, 10, device_id=0 if cuda else -1,
+            precision='bf16' if cuda else 'no', cbs=[t], compile=compile, cuda_graph=cuda_graph, teacher=tch).fit()
+    return a.batch_size * a.steps / t.dt
+
+def distill_seed_style(live=True):
+    "The seed's distillation step: fp16 autocast + GradScaler on the student, fp32 teacher, eager attention, plain AdamW, per-step .item()."
+    dev = a.device
+    teacher = model('eager').to(dev).eval()
+    Ls = max(1, teacher.n_layers // 2)
+    student = build_student(teacher, num_hidden_layers=Ls).to(dev).train()
+    lm = layer_map('even', Ls, teacher.n_layers)
+    opt = torch.optim.AdamW(param_groups(student, 0.01), lr=5e-5, foreach=False)
+    scaler = torch.amp.GradScaler('cuda', enabled=cuda)
+    bank = torch.randn(N, 3, device=dev)
+    st = Batches(enc, a.batch_size, 'random', 0, pad_to=a.seq).stream()
+    for s in range(a.warmup + a.steps):
+        if s == a.warmup: sync(); t0 = time.perf_counter()
+        b = {k: v.to(dev) for k, v in next(st)[2].items()}
+        x = {k: b[k] for k in ('input_ids', 'attention_mask', 'token_type_ids')}
+        with torch.no_grad():
+            t_out = teacher(**x, hidden=live) if live else None
+        with torch.autocast(device_type='cuda' if cuda else 'cpu', dtype=torch.float16, enabled=cuda):
+            s_out = student(**x, hidden=live)
+            class O: pass
+            tl = O(); tl.logits = t_out.logits if live else bank[b['index']]
+            loss = 0.5 * torch.nn.functional.cross_entropy(s_out.logits.float(), b['labels']) + 0.5 * kd_loss(s_out, b, tl, 2.0)
+            if live: loss = loss + 100 * hidden_mse_loss(s_out, b, t_out, lm)
+        scaler.scale(loss).backward(); scaler.unscale_(opt)
+        torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
+        scaler.step(opt); scaler.update(); opt.zero_grad(); loss.item()
+    sync(); return a.batch_size * a.steps / (time.perf_counter() - t0)
+
 variants = {
     'seed_style': seed_style,
     'hf_trainer': hf_trainer,
@@ -153,6 +204,12 @@ variants = {
     'kdnli_compile_cuda_graph_no_cudnn_sdpa': no_cudnn_sdpa(lambda: kdnli(compile=True, cuda_graph=True)),
     'kdnli_compile_cuda_graph_dynamic_len16': lambda: kdnli(compile=True, cuda_graph=True, data=enc_dyn, multiple=16, warmup=60),
     'kdnli_compile_cuda_graph_dynamic_len_no_cudnn_sdpa': no_cudnn_sdpa(lambda: kdnli(compile=True, cuda_graph=True, data=enc_dyn, multiple=32, warmup=40)),
+    'distill_seed_style_live': lambda: distill_seed_style(True),
+    'distill_seed_style_bank': lambda: distill_seed_style(False),
+    'distill_live_eager': lambda: distill(True),
+    'distill_bank_eager': lambda: distill(False),
+    'distill_live_compile_cuda_graph': lambda: distill(True, True, True),
+    'distill_bank_compile_cuda_graph': lambda: distill(False, True, True),
     'eval_autocast_bf16': lambda: eval_speed(),
     'eval_bf16_weights_dynamic_len': lambda: eval_speed(torch.bfloat16 if cuda else None, data=enc_dyn),
     'eval_bf16_weights_no_cudnn_sdpa': no_cudnn_sdpa(lambda: eval_speed(torch.bfloat16 if cuda else None)),
@@ -173,6 +230,9 @@ for name, f in variants.items():
 for k in list(res):
     if k.startswith('kdnli') and isinstance(res[k], float):
         for base in ('seed_style', 'hf_trainer'):
+            if isinstance(res.get(base), float): res[f'ratio_{k}_vs_{base}'] = round(res[k] / res[base], 2)
+    if k.startswith('distill_live') or k.startswith('distill_bank'):
+        for base in ('distill_seed_style_live', 'distill_seed_style_bank'):
             if isinstance(res.get(base), float): res[f'ratio_{k}_vs_{base}'] = round(res[k] / res[base], 2)
 print(json.dumps(res, indent=2))
 if a.out:
