@@ -2,8 +2,8 @@
 """Run every notebook as a test suite: library notebooks through nbdev's test runner, experiment notebooks through
 papermill with their smoke-run defaults. Checks first that `kdnli/` matches the notebooks. Ends with `N passed, N failed`.
 
-Usage: python tools/run_tests.py [NOTEBOOK ...] [--slow] [--no-export-check]
-Env: KDNLI_SLOW=1 also runs cells flagged `#| slow`."""
+Usage: python tools/run_tests.py [NOTEBOOK ...] [--slow] [--all] [--no-export-check]
+--slow (or KDNLI_SLOW=1) also runs cells flagged `#| slow`; --all also the long `#| notest` experiments (minutes each)."""
 import os, subprocess, sys, time
 from pathlib import Path
 
@@ -24,8 +24,8 @@ def export_check():
     print("ok   kdnli/ matches the notebooks", flush=True)
     return True
 
-def run_library_nb(nb, slow):
-    skip = ['notest', 'gpu'] + ([] if slow else ['slow'])
+def run_library_nb(nb, slow, everything=False):
+    skip = ['gpu'] if everything else ['notest', 'gpu'] + ([] if slow else ['slow'])
     code = ("import sys; from pathlib import Path; from nbdev.test import test_nb; "
             f"ok, _ = test_nb(Path({str(nb)!r}), skip_flags={skip!r}); sys.exit(0 if ok else 1)")
     return subprocess.run([sys.executable, '-c', code], cwd=nb.parent, env=ENV).returncode == 0
@@ -49,7 +49,7 @@ def main(argv):
         else: failed += 1
     for nb in nbs:
         t0 = time.time()
-        ok = run_experiment_nb(nb) if nb.parent.name == 'experiments' else run_library_nb(nb, slow)
+        ok = run_experiment_nb(nb) if nb.parent.name == 'experiments' else run_library_nb(nb, slow, '--all' in argv)
         print(f"{'ok  ' if ok else 'FAIL'} {nb.relative_to(ROOT)} ({time.time() - t0:.0f}s)", flush=True)
         passed, failed = passed + ok, failed + (not ok)
     print(f"{passed} passed, {failed} failed")
