@@ -16,7 +16,7 @@ from kdnli.losses import Objective
 from kdnli.models import NLIModel, TINY, _encoder_from_config
 from kdnli.trainers import Callback, Learner, LiveTeacher, param_groups, linear_warmup_decay, set_seed
 from kdnli.models import build_student, layer_map
-from kdnli.membank import LogitsBank
+from kdnli.membank import LogitsBank, MemoryBank, NegativeSamplerCB, bank_vectors
 from kdnli.losses import kd_loss, hidden_mse_loss
 from kdnli.eval import predict
 
@@ -190,6 +190,33 @@ def distill_seed_style(live=True):
         scaler.step(opt); scaler.update(); opt.zero_grad(); loss.item()
     sync(); return a.batch_size * a.steps / (time.perf_counter() - t0)
 
+
+def contrast(compile=False, cuda_graph=False, infonce=True):
+    "Layer-wise contrastive step: 6-layer student, InfoNCE on every student layer vs banks on the device (K = 20, by label) + KD from a logits bank."
+    set_seed(0)
+    teacher = model(); Ls = max(1, teacher.n_layers // 2)
+    student = build_student(teacher, num_hidden_layers=Ls)
+    lm = layer_map('even', Ls, teacher.n_layers); pairs = list(zip(range(1, Ls + 1), lm))
+    dev = a.device; D = teacher.config.hidden_size
+    mb = MemoryBank({l: torch.nn.functional.normalize(torch.randn(N, D), dim=-1).half().to(dev) for l in lm}, {'fingerprint': 'bench'})
+    lb = LogitsBank(torch.randn(N, 3), {'fingerprint': 'bench'}).to(dev)
+    terms = dict(ce=0.8, kd=(0.2, {'T': 1.0}))
+    if infonce: terms['infonce'] = (1.0, {'bank': mb, 'pairs': pairs, 'tau': 0.07, 'kind': 'cls', 'proj': None})
+    t = Timer(a.warmup)
+    cbs = [t] + ([NegativeSamplerCB(enc.label, 20, True, 0)] if infonce else [])
+    Learner(student, Batches(enc, a.batch_size, 'random', 0), Objective(**terms), a.warmup + a.steps, 5e-5, 10, device_id=0 if cuda else -1,
+            precision='bf16' if cuda else 'no', cbs=cbs, compile=compile, cuda_graph=cuda_graph, teacher=lb).fit()
+    return a.batch_size * a.steps / t.dt
+
+def bank_build(write=True):
+    "Memory-bank building: teacher forward over the split with all 12 layers' [CLS] normalised and copied to host fp16 (write) vs the forward alone."
+    m = model().to(a.device)
+    if cuda: m = m.to(torch.bfloat16)
+    n = min(N, a.eval_batch * 8); e = head(enc, n)
+    f = (lambda: bank_vectors(m, e, list(range(1, m.n_layers + 1)), 'cls', a.eval_batch, a.device)) if write else (lambda: predict(m, e, a.eval_batch, a.device, 'no'))
+    f(); sync(); t0 = time.perf_counter(); f(); sync()
+    return n / (time.perf_counter() - t0)
+
 variants = {
     'seed_style': seed_style,
     'hf_trainer': hf_trainer,
@@ -210,6 +237,12 @@ variants = {
     'distill_bank_eager': lambda: distill(False),
     'distill_live_compile_cuda_graph': lambda: distill(True, True, True),
     'distill_bank_compile_cuda_graph': lambda: distill(False, True, True),
+    'contrast_bank_kd_only_eager': lambda: contrast(infonce=False),
+    'contrast_layerwise_eager': lambda: contrast(),
+    'contrast_bank_kd_only_compile_cuda_graph': lambda: contrast(True, True, infonce=False),
+    'contrast_layerwise_compile_cuda_graph': lambda: contrast(True, True),
+    'membank_forward_only': lambda: bank_build(False),
+    'membank_build_12_layers': lambda: bank_build(True),
     'eval_autocast_bf16': lambda: eval_speed(),
     'eval_bf16_weights_dynamic_len': lambda: eval_speed(torch.bfloat16 if cuda else None, data=enc_dyn),
     'eval_bf16_weights_no_cudnn_sdpa': no_cudnn_sdpa(lambda: eval_speed(torch.bfloat16 if cuda else None)),
@@ -231,6 +264,10 @@ for k in list(res):
     if k.startswith('kdnli') and isinstance(res[k], float):
         for base in ('seed_style', 'hf_trainer'):
             if isinstance(res.get(base), float): res[f'ratio_{k}_vs_{base}'] = round(res[k] / res[base], 2)
+    if k == 'contrast_layerwise_eager' and isinstance(res.get('contrast_bank_kd_only_eager'), float) and isinstance(res[k], float):
+        res['ratio_step_time_layerwise_vs_kd_bank_eager'] = round(res['contrast_bank_kd_only_eager'] / res[k], 2)
+    if k == 'contrast_layerwise_compile_cuda_graph' and isinstance(res.get('contrast_bank_kd_only_compile_cuda_graph'), float) and isinstance(res[k], float):
+        res['ratio_step_time_layerwise_vs_kd_bank_graph'] = round(res['contrast_bank_kd_only_compile_cuda_graph'] / res[k], 2)
     if k.startswith('distill_live') or k.startswith('distill_bank'):
         for base in ('distill_seed_style_live', 'distill_seed_style_bank'):
             if isinstance(res.get(base), float): res[f'ratio_{k}_vs_{base}'] = round(res[k] / res[base], 2)
