@@ -5,7 +5,7 @@ PY    := $(VENV)/bin/python
 TORCH ?= torch==2.13.0
 export HF_HUB_OFFLINE ?= 1
 
-.PHONY: install demo test fasttest export clean hooks lab bench
+.PHONY: install demo test fasttest export clean hooks lab bench docs
 install: $(VENV)/.installed
 $(VENV)/.installed: settings.ini setup.py
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -35,6 +35,9 @@ hooks: install
 
 lab: install
 	$(VENV)/bin/jupyter lab nbs
+
+docs: install
+	$(PY) tools/build_docs.py
 
 bench: install
 	$(PY) bench/bench_data.py

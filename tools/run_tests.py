@@ -2,7 +2,8 @@
 """Run every notebook as a test suite: library notebooks through nbdev's test runner, experiment notebooks through
 papermill with their smoke-run defaults. Checks first that `kdnli/` matches the notebooks. Ends with `N passed, N failed`.
 
-Usage: python tools/run_tests.py [NOTEBOOK ...] [--slow] [--all] [--no-export-check]
+Usage: python tools/run_tests.py [NOTEBOOK ... | docs] [--slow] [--all] [--no-export-check]
+Also builds the offline docs site (tools/build_docs.py) and checks that every page renders and every link resolves.
 --slow (or KDNLI_SLOW=1) also runs cells flagged `#| slow`; --all also the long `#| notest` experiments (minutes each)."""
 import os, subprocess, sys, time
 from pathlib import Path
@@ -38,6 +39,14 @@ def run_experiment_nb(nb):
     if r.returncode: print(r.stdout[-5000:], r.stderr[-5000:], sep='\n')
     return r.returncode == 0
 
+def run_docs():
+    "Build the offline documentation site into a temporary folder: every page must render and every link resolve."
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        r = subprocess.run([sys.executable, str(ROOT/'tools'/'build_docs.py'), '--out', str(Path(d)/'site')], cwd=ROOT, env=ENV, capture_output=True, text=True)
+    print(r.stdout[-3000:] if r.returncode else '', r.stderr[-3000:] if r.returncode else '', sep='', end='')
+    return r.returncode == 0
+
 def main(argv):
     slow = '--slow' in argv or os.environ.get('KDNLI_SLOW') == '1'
     picked = [a for a in argv if not a.startswith('--')]
@@ -51,6 +60,10 @@ def main(argv):
         t0 = time.time()
         ok = run_experiment_nb(nb) if nb.parent.name == 'experiments' else run_library_nb(nb, slow, '--all' in argv)
         print(f"{'ok  ' if ok else 'FAIL'} {nb.relative_to(ROOT)} ({time.time() - t0:.0f}s)", flush=True)
+        passed, failed = passed + ok, failed + (not ok)
+    if not picked or 'docs' in picked:
+        t0 = time.time(); ok = run_docs()
+        print(f"{'ok  ' if ok else 'FAIL'} docs: tools/build_docs.py ({time.time() - t0:.0f}s)", flush=True)
         passed, failed = passed + ok, failed + (not ok)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed or not (passed + failed) else 0
