@@ -5,7 +5,7 @@ no Quarto syntax leaks, every internal link and anchor resolves). Where Quarto i
 full site from the same notebooks and `nbs/_quarto.yml`.
 
 Usage: python tools/build_docs.py [--out _docs_offline]     (exit 1 when a page fails to render or a link is broken)"""
-import base64, html, json, os, re, shutil, sys, tempfile
+import html, json, os, re, shutil, sys, tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
