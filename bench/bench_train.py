@@ -14,11 +14,12 @@ from transformers import BertConfig
 from kdnli.data import Batches, Encoded
 from kdnli.losses import Objective
 from kdnli.models import NLIModel, TINY, _encoder_from_config
-from kdnli.trainers import Callback, Learner, LiveTeacher, param_groups, linear_warmup_decay, set_seed
-from kdnli.models import build_student, layer_map
+from kdnli.core import Callback, set_seed
+from kdnli.learner import Learner, LiveTeacher, OptimConfig, param_groups
+from kdnli.models import build_student, layer_map, predict
 from kdnli.membank import LogitsBank, MemoryBank, NegativeSamplerCB, bank_vectors
 from kdnli.losses import kd_loss, hidden_mse_loss
-from kdnli.eval import predict
+from transformers import get_linear_schedule_with_warmup
 
 p = argparse.ArgumentParser()
 p.add_argument('--shape', default='tiny', choices=['tiny', 'base'])
@@ -71,7 +72,8 @@ def kdnli(compile=False, cuda_graph=False, data=enc, multiple=None, precision=No
     warmup = warmup or a.warmup
     t = Timer(warmup)
     l = Learner(m, Batches(data, a.batch_size, 'length' if data is enc_dyn else 'random', 0, multiple=multiple), Objective(ce=1.0),
-                warmup + a.steps, 3e-5, 10, device_id=0 if cuda else -1, precision=prec, cbs=[t], compile=compile, cuda_graph=cuda_graph)
+                OptimConfig(total_step=warmup + a.steps, lr=3e-5, warmup_step=10), cbs=[t], device_id=0 if cuda else -1, precision=prec,
+                compile=compile, cuda_graph=cuda_graph)
     l.fit()
     return a.batch_size * a.steps / t.dt
 
@@ -80,7 +82,7 @@ def seed_style():
     dev = a.device
     m = model('eager').to(dev).train()
     opt = torch.optim.AdamW(param_groups(m, 0.01), lr=3e-5, foreach=False)
-    sch = linear_warmup_decay(opt, 10, 10 ** 6)
+    sch = get_linear_schedule_with_warmup(opt, 10, 10 ** 6)
     scaler = torch.amp.GradScaler('cuda', enabled=cuda)
     B = Batches(enc, a.batch_size, 'random', 0, pad_to=a.seq)
     st = B.stream()
@@ -158,8 +160,8 @@ def distill(live=True, compile=False, cuda_graph=False):
         obj = Objective(ce=0.5, kd=(0.5, {'T': 2.0}))
         tch = LogitsBank(torch.randn(N, 3), {'fingerprint': 'bench'}).to(dev)
     t = Timer(a.warmup)
-    Learner(student, Batches(enc, a.batch_size, 'random', 0), obj, a.warmup + a.steps, 5e-5, 10, device_id=0 if cuda else -1,
-            precision='bf16' if cuda else 'no', cbs=[t], compile=compile, cuda_graph=cuda_graph, teacher=tch).fit()
+    Learner(student, Batches(enc, a.batch_size, 'random', 0), obj, OptimConfig(total_step=a.warmup + a.steps, lr=5e-5, warmup_step=10), cbs=[t],
+            device_id=0 if cuda else -1, precision='bf16' if cuda else 'no', compile=compile, cuda_graph=cuda_graph, teacher=tch).fit()
     return a.batch_size * a.steps / t.dt
 
 def distill_seed_style(live=True):
@@ -204,8 +206,8 @@ def contrast(compile=False, cuda_graph=False, infonce=True):
     if infonce: terms['infonce'] = (1.0, {'bank': mb, 'pairs': pairs, 'tau': 0.07, 'kind': 'cls', 'proj': None})
     t = Timer(a.warmup)
     cbs = [t] + ([NegativeSamplerCB(enc.label, 20, True, 0)] if infonce else [])
-    Learner(student, Batches(enc, a.batch_size, 'random', 0), Objective(**terms), a.warmup + a.steps, 5e-5, 10, device_id=0 if cuda else -1,
-            precision='bf16' if cuda else 'no', cbs=cbs, compile=compile, cuda_graph=cuda_graph, teacher=lb).fit()
+    Learner(student, Batches(enc, a.batch_size, 'random', 0), Objective(**terms), OptimConfig(total_step=a.warmup + a.steps, lr=5e-5, warmup_step=10),
+            cbs=cbs, device_id=0 if cuda else -1, precision='bf16' if cuda else 'no', compile=compile, cuda_graph=cuda_graph, teacher=lb).fit()
     return a.batch_size * a.steps / t.dt
 
 def bank_build(write=True):

@@ -2,9 +2,11 @@
 """Run every notebook as a test suite: library notebooks through nbdev's test runner, experiment notebooks through
 papermill with their smoke-run defaults. Checks first that `kdnli/` matches the notebooks. Ends with `N passed, N failed`.
 
-Usage: python tools/run_tests.py [NOTEBOOK ... | docs] [--slow] [--all] [--no-export-check]
-Also builds the offline docs site (tools/build_docs.py) and checks that every page renders and every link resolves.
---slow (or KDNLI_SLOW=1) also runs cells flagged `#| slow`; --all also the long `#| notest` experiments (minutes each)."""
+Usage: python tools/run_tests.py [NOTEBOOK ... | docs] [--slow] [--all] [--gpu] [--no-export-check]
+Also checks the house rule (no module or numbered notebook imports a later room, at any depth) and builds the offline docs
+site (tools/build_docs.py), checking that every page renders and every link resolves.
+--slow (or KDNLI_SLOW=1) also runs cells flagged `#| slow`; --all also the long `#| notest` experiments (minutes each);
+--gpu also the `#| gpu` cells (on a CUDA machine; CUDA_VISIBLE_DEVICES is left as it is)."""
 import os, subprocess, sys, time
 from pathlib import Path
 
@@ -25,11 +27,21 @@ def export_check():
     print("ok   kdnli/ matches the notebooks", flush=True)
     return True
 
-def run_library_nb(nb, slow, everything=False):
-    skip = ['gpu'] if everything else ['notest', 'gpu'] + ([] if slow else ['slow'])
+def rooms_check():
+    "Fail when a module of kdnli/ or a numbered notebook imports a module of a later room (kdnli.testing.room_violations)."
+    r = subprocess.run([sys.executable, '-c', 'from kdnli.testing import room_violations; print("\\n".join(room_violations(".")))'],
+                       cwd=ROOT, env=ENV, capture_output=True, text=True)
+    bad = r.stdout.strip()
+    if r.returncode or bad: print("FAIL rooms: imports of a later room:\n" + (bad or r.stderr[-3000:]), flush=True); return False
+    print("ok   rooms: every module and notebook imports only earlier rooms", flush=True)
+    return True
+
+def run_library_nb(nb, slow, everything=False, gpu=False):
+    skip = [f for f in (['gpu'] if everything else ['notest', 'gpu'] + ([] if slow else ['slow'])) if not (gpu and f == 'gpu')]
     code = ("import sys; from pathlib import Path; from nbdev.test import test_nb; "
             f"ok, _ = test_nb(Path({str(nb)!r}), skip_flags={skip!r}); sys.exit(0 if ok else 1)")
-    return subprocess.run([sys.executable, '-c', code], cwd=nb.parent, env=ENV).returncode == 0
+    env = {k: v for k, v in ENV.items() if not (gpu and k == 'CUDA_VISIBLE_DEVICES')}
+    return subprocess.run([sys.executable, '-c', code], cwd=nb.parent, env=env).returncode == 0
 
 def run_experiment_nb(nb):
     out = ROOT/'runs'/'tests'/nb.name
@@ -54,11 +66,12 @@ def main(argv):
     if picked: nbs = [n for n in nbs if any(p in str(n) for p in picked)]
     passed, failed = 0, 0
     if '--no-export-check' not in argv:
-        if export_check(): passed += 1
-        else: failed += 1
+        for check in (export_check, rooms_check):
+            if check(): passed += 1
+            else: failed += 1
     for nb in nbs:
         t0 = time.time()
-        ok = run_experiment_nb(nb) if nb.parent.name == 'experiments' else run_library_nb(nb, slow, '--all' in argv)
+        ok = run_experiment_nb(nb) if nb.parent.name == 'experiments' else run_library_nb(nb, slow, '--all' in argv, '--gpu' in argv)
         print(f"{'ok  ' if ok else 'FAIL'} {nb.relative_to(ROOT)} ({time.time() - t0:.0f}s)", flush=True)
         passed, failed = passed + ok, failed + (not ok)
     if not picked or 'docs' in picked:
