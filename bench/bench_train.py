@@ -50,7 +50,7 @@ def model(attn='sdpa', seed=0):
     cfg._attn_implementation = attn
     from transformers import AutoModel
     enc_ = AutoModel.from_config(cfg, add_pooling_layer=True, attn_implementation=attn)
-    return NLIModel(enc_, 3, 0.1)
+    return NLIModel.from_encoder(enc_, 3, 0.1)
 
 def sync():
     if cuda: torch.cuda.synchronize()

@@ -5,12 +5,12 @@
 # %% auto #0
 __all__ = ['with_flags', 'run_cmd', 'tiny_teacher', 'room_violations']
 
-# %% ../nbs/00_testing.ipynb #2040f869
+# %% ../nbs/00_testing.ipynb #893e78e7
 import ast, json, os, re, subprocess, sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
-# %% ../nbs/00_testing.ipynb #2fa1c531
+# %% ../nbs/00_testing.ipynb #22040308
 def with_flags(argv, **kw):
     "A copy of the command line `argv` with each flag of `kw` set to its value (replaced where present, appended otherwise)."
     argv = list(argv)
@@ -39,7 +39,7 @@ def tiny_teacher(runs_dir, experiment='teacher', steps=30, n_train=3000, ckpt_st
     if rc: raise AssertionError(f"kdnli_fine_tune failed ({rc}): {err[-2000:]}")
     return Path(out.strip().splitlines()[-1])
 
-# %% ../nbs/00_testing.ipynb #1111e792
+# %% ../nbs/00_testing.ipynb #c588c329
 def _room(path):
     "The notebook number of an exported module (from nbdev's header line) or of a numbered notebook; None otherwise."
     m = re.match(r'(\d+)_', Path(path).name) or re.search(r'File to edit: \S*?/(\d+)_\w+\.ipynb', Path(path).read_text()[:400])
