@@ -34,7 +34,7 @@ hooks: install
 	$(VENV)/bin/nbdev_install_hooks
 
 lab: install
-	$(VENV)/bin/jupyter lab nbs
+	$(VENV)/bin/jupyter lab nbs $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 docs: install
 	$(PY) tools/build_docs.py

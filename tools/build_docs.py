@@ -36,10 +36,10 @@ def fix_links(s, pages):
     "Site URLs and notebook links become local pages; Quarto attribute blocks ({target=...}) are dropped."
     s = s.replace(SITE, '')
     s = re.sub(r'\)\{[^{}\n]*\}', ')', s)
-    def nb_link(m):
-        target, anchor = m.group(1), m.group(2) or ''
-        return pages.get(target.lstrip('./'), target) + anchor
-    return re.sub(r'((?:\./)?(?:experiments/)?[\w-]+\.ipynb)(#[\w-]+)?', nb_link, s)
+    def nb_link(m):   # only a markdown link's target: a path in prose or in a code block is what the user types, kept as written
+        target, anchor = m.group(2), m.group(3) or ''
+        return m.group(1) + pages.get(target.lstrip('./'), target) + anchor
+    return re.sub(r'(\]\()((?:\./)?(?:experiments/)?[\w-]+\.ipynb)(#[\w-]+)?', nb_link, s)
 
 def code_html(src):
     from pygments import highlight
@@ -168,6 +168,8 @@ def selftest():
     assert sorted(probs) == sorted(["a.html: leftover '{target='", 'a.html: link to missing page b.html', 'a.html: link to missing anchor #y']), probs
     assert page_name('nbs/01_models.ipynb') == 'models.html' and page_name('experiments/distill.ipynb') == 'experiments-distill.html'
     assert fix_links('[x](https://kdnli.github.io/kdnli/plots.html#f){target="_blank"} [y](00_data.ipynb#z)', {'00_data.ipynb': 'data.html'}) == '[x](plots.html#f) [y](data.html#z)'
+    cmd = 'papermill nbs/experiments/pipeline.ipynb out.ipynb; see experiments/pipeline.ipynb'
+    assert fix_links(cmd, {'experiments/pipeline.ipynb': 'experiments-pipeline.html'}) == cmd   # copy-paste commands stay exact
 
 if __name__ == '__main__':
     args = sys.argv[1:]
