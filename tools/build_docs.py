@@ -28,9 +28,19 @@ def _md():
     class R(mistune.HTMLRenderer):
         def heading(self, text, level, **attrs):
             return f'<h{level} id="{slug(text)}">{text}</h{level}>\n'
-        def block_math(self, text): return f'<div class="math">{html.escape(text)}</div>\n'
-        def inline_math(self, text): return f'<span class="math">{html.escape(text)}</span>'
+        def block_math(self, text): return f'<div class="math">{mathml(text, "block")}</div>\n'
+        def inline_math(self, text): return f'<span class="math">{mathml(text, "inline")}</span>'
     return mistune.create_markdown(renderer=R(escape=False), plugins=['table', 'strikethrough', 'math', 'url'])
+
+def mathml(tex, display):
+    "LaTeX as MathML, rendered by the browser itself (offline too); the source stays as the annotation, for copying."
+    from latex2mathml.converter import convert
+    m = convert(tex.strip(), display=display)
+    return m.replace('</math>', f'<annotation encoding="application/x-tex">{html.escape(tex.strip())}</annotation></math>', 1) if '<semantics>' in m else m
+
+def inline_code(text):
+    "Plain text with `backticks` as <code> (page subtitles)."
+    return re.sub(r'`([^`]+)`', r'<code>\1</code>', html.escape(text))
 
 def fix_links(s, pages):
     "Site URLs and notebook links become local pages; Quarto attribute blocks ({target=...}) are dropped."
@@ -95,17 +105,52 @@ img.out{max-width:100%;margin:.4rem 0 0 .6rem} .doc{border-top:1px solid #dee2e6
 .doc>p:first-of-type{float:right;font-size:.8rem;margin:.5rem 0 0} .doc pre{background:#f6f8fa;padding:.5rem .8rem;border-radius:6px;font-size:.85rem} .doc hr{display:none}
 .math{font-family:SFMono-Regular,Menlo,monospace;font-size:.85rem;color:#444} div.math{background:#fbfbfd;border:1px dashed #ddd;padding:.5rem .8rem;overflow-x:auto;white-space:pre-wrap;margin:.6rem 0}
 footer{margin-top:3rem;color:#868e96;font-size:.8rem}
+math[display=block]{display:block;overflow-x:auto;margin:.6rem 0} div.math{background:none;border:none;padding:0;font-family:inherit;font-size:1rem;color:inherit}
+span.math{font-family:inherit;font-size:1rem;color:inherit}
+.code pre,.doc pre{white-space:pre-wrap;overflow-wrap:anywhere}
+aside.toc{position:fixed;top:1.2rem;right:1rem;width:210px;max-height:90vh;overflow-y:auto;font-size:.8rem;border-left:1px solid #e3e3e8;padding-left:.8rem}
+aside.toc b{display:block;margin-bottom:.3rem;color:#6c757d;text-transform:uppercase;font-size:.7rem;letter-spacing:.05em}
+aside.toc a{display:block;color:#495057;text-decoration:none;padding:.08rem 0} aside.toc a.h3{padding-left:.8rem;font-family:SFMono-Regular,Menlo,monospace;font-size:.75rem}
+@media (min-width:1400px){main{margin-right:240px}} @media (max-width:1399px){aside.toc{display:none}}
+#q{width:100%;margin:.8rem 0 .2rem;padding:.3rem .5rem;border:1px solid #ced4da;border-radius:4px;font-size:.9rem}
+#hits a{display:block;font-size:.85rem;padding:.15rem .4rem;color:#343a40;text-decoration:none} #hits a:hover{background:#e9ecef} #hits small{color:#868e96}
+@media (max-width:800px){nav{position:static;width:auto;border-right:none;border-bottom:1px solid #e3e3e8;max-height:none}
+ nav a.p{display:inline-block;margin:.1rem .2rem} main{margin-left:0;padding:1rem}}
 """
 
+SEARCH_JS = """
+(function(){var q=document.getElementById('q'),out=document.getElementById('hits');if(!q)return;
+q.addEventListener('input',function(){var t=q.value.trim().toLowerCase();out.innerHTML='';if(t.length<2)return;
+var n=0;for(var i=0;i<SEARCH.length&&n<25;i++){var e=SEARCH[i];if((e.t+' '+e.x).toLowerCase().indexOf(t)<0)continue;n++;
+var a=document.createElement('a');a.href=e.p+(e.a?'#'+e.a:'');a.innerHTML='';a.textContent=e.t+' ';var s=document.createElement('small');s.textContent=e.g;a.appendChild(s);out.appendChild(a);}
+if(!n)out.textContent='no match';});})();
+"""
+
+def toc(body):
+    "An on-page table of contents from the page's h2 (sections) and h3 (documented symbols) headings."
+    hs = re.findall(r'<h([23]) id="([^"]+)">(.*?)</h\1>', body)
+    if len(hs) < 3: return ''
+    return "<aside class='toc'><b>On this page</b>" + ''.join(f"<a class='h{l}' href='#{i}'>{re.sub(r'<[^>]+>', '', t)}</a>" for l, i, t in hs) + '</aside>'
+
+def search_index(rendered):
+    "Every section and documented symbol of every page: [{'t': text, 'p': page, 'a': anchor, 'g': page title, 'x': first words}]."
+    idx = []
+    for name, (title, desc, body) in rendered.items():
+        idx.append({'t': title, 'p': name, 'a': '', 'g': 'page', 'x': desc})
+        for lvl, i, t in re.findall(r'<h([23]) id="([^"]+)">(.*?)</h\1>', body):
+            idx.append({'t': html.unescape(re.sub(r'<[^>]+>', '', t)), 'p': name, 'a': i, 'g': title, 'x': ''})
+    return idx
+
 def layout(title, desc, body, pages_nav, current):
-    nav = "<a class='brand' href='index.html'>kdnli</a>"
+    nav = "<a class='brand' href='index.html'>kdnli</a><input id='q' type='search' placeholder='Search' aria-label='Search the docs'><div id='hits'></div>"
     for group, items in pages_nav:
         if group: nav += f'<h4>{html.escape(group)}</h4>'
         for name, t in items: nav += f"<a class='p{' cur' if name == current else ''}' href='{name}'>{html.escape(t)}</a>"
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{html.escape(title)} – kdnli</title><link rel='stylesheet' href='site.css'></head><body><nav>{nav}</nav><main>"
-            f"<h1>{html.escape(title)}</h1>" + (f"<p class='desc'>{html.escape(desc)}</p>" if desc else '') + body +
-            "<footer>Offline build (tools/build_docs.py); with Quarto installed, <code>nbdev_docs</code> builds the full site.</footer></main></body></html>")
+            f"<title>{html.escape(title)} – kdnli</title><link rel='stylesheet' href='site.css'></head><body><nav>{nav}</nav>{toc(body)}<main>"
+            f"<h1>{inline_code(title)}</h1>" + (f"<p class='desc'>{inline_code(desc)}</p>" if desc else '') + body +
+            "<footer>Offline build (tools/build_docs.py); with Quarto installed, <code>nbdev_docs</code> builds the full site.</footer></main>"
+            "<script src='search.js'></script><script src='site.js'></script></body></html>")
 
 def check(out, pages):
     "Problems: Quarto syntax left in a page, broken links or anchors between pages."
@@ -115,6 +160,11 @@ def check(out, pages):
     for p, t in texts.items():
         for bad in ('{target=', '#| ', ':::', 'output-file:'):
             if bad in re.sub(r'<div class=.code.>.*?</div>', '', t, flags=re.S): probs.append(f'{p}: leftover {bad!r}')
+        prose = re.sub(r'<(math|pre|code)\b.*?</\1>', '', t, flags=re.S)
+        if m := re.search(r'\\(frac|sum|mathcal|mathrm|log|exp|cdot|tau|alpha|sigma|big|left|right)\b|\$\$', prose): probs.append(f'{p}: raw LaTeX {m.group(0)!r} outside a math element')
+        if 'Call self as a function' in t: probs.append(f'{p}: placeholder docstring "Call self as a function"')
+        for code in re.findall(r'<div class="code">.*?</div>', t, flags=re.S):
+            if m := re.search(r'nbs/experiments-\w+\.html|\w+\.html\b(?=[^<]*\.ipynb)', html.unescape(re.sub(r'<[^>]+>', '', code))): probs.append(f'{p}: a path rewritten inside a code block: {m.group(0)}')
         for href in re.findall(r"href=['\"]([^'\"]+)['\"]", t):
             if href.startswith(('http://', 'https://', 'mailto:')) or href == 'site.css': continue
             target, _, anchor = href.partition('#')
@@ -122,6 +172,18 @@ def check(out, pages):
             if target not in texts: probs.append(f'{p}: link to missing page {href}')
             elif anchor and anchor not in ids[target]: probs.append(f'{p}: link to missing anchor {href}')
     return probs
+
+def missing_exports(idx):
+    "Exported symbols of kdnli (each module's __all__, classes and functions) that the search index does not list."
+    import importlib, inspect
+    listed = {e['t'].split('(')[0].strip().split('.')[-1] for e in idx}
+    out = []
+    for f in sorted((ROOT/'kdnli').glob('*.py')):
+        if f.stem.startswith('_'): continue
+        mod = importlib.import_module(f'kdnli.{f.stem}')
+        for n in getattr(mod, '__all__', []):
+            if (inspect.isclass(getattr(mod, n)) or inspect.isfunction(getattr(mod, n))) and n not in listed: out.append(f'search index: kdnli.{f.stem}.{n} is not listed')
+    return out
 
 def build(out):
     from nbdev.quarto import proc_nbs
@@ -153,8 +215,12 @@ def build(out):
     tmp = Path(tempfile.mkdtemp(dir=out.parent if out.parent.exists() else None, prefix='.docs-'))
     from pygments.formatters import HtmlFormatter
     (tmp/'site.css').write_text(CSS + HtmlFormatter(style='friendly').get_style_defs('.code'))
+    idx = search_index(rendered)
+    (tmp/'search.js').write_text('var SEARCH=' + json.dumps(idx) + ';\n')    # a script, not JSON to fetch: search works from file:// too
+    (tmp/'site.js').write_text(SEARCH_JS)
     for name, (title, desc, body) in rendered.items(): (tmp/name).write_text(layout(title, desc, body, nav, name))
-    probs = check(tmp, list(rendered))
+    probs = check(tmp, list(rendered)) + missing_exports(idx)
+    os.chmod(tmp, 0o755)                                        # mkdtemp makes it 0700: a served site must be readable
     if out.exists(): shutil.rmtree(out)
     tmp.rename(out)
     return out, list(rendered), probs
@@ -166,6 +232,13 @@ def selftest():
         (d/'a.html').write_text('<h2 id="x">x</h2><a href="b.html">b</a><a href="a.html#x">ok</a><a href="#y">no</a><p>{target="_blank"}</p>')
         probs = check(d, ['a.html'])
     assert sorted(probs) == sorted(["a.html: leftover '{target='", 'a.html: link to missing page b.html', 'a.html: link to missing anchor #y']), probs
+    with tempfile.TemporaryDirectory() as d:
+        d = Path(d)
+        (d/'a.html').write_text('<p>loss \\frac{1}{2}</p><math><mi>x</mi></math><p>Call self as a function.</p>'
+                                '<div class="code"><pre>papermill nbs/experiments-pipeline.html out.ipynb</pre></div>')
+        probs = check(d, ['a.html'])
+    assert len(probs) == 3 and 'raw LaTeX' in probs[0] and 'placeholder' in probs[1] and 'rewritten' in probs[2], probs
+    assert '<math' in mathml(r'\frac{a}{b}', 'inline') and inline_code('the `x` flag') == 'the <code>x</code> flag'
     assert page_name('nbs/01_models.ipynb') == 'models.html' and page_name('experiments/distill.ipynb') == 'experiments-distill.html'
     assert fix_links('[x](https://kdnli.github.io/kdnli/plots.html#f){target="_blank"} [y](00_data.ipynb#z)', {'00_data.ipynb': 'data.html'}) == '[x](plots.html#f) [y](data.html#z)'
     cmd = 'papermill nbs/experiments/pipeline.ipynb out.ipynb; see experiments/pipeline.ipynb'
