@@ -24,7 +24,12 @@ class UserError(Exception):
 
 class DataError(UserError):
     "Bad input data: names the file and, where there is one, the line."
-    def __init__(self, path, msg, line=None):
+    def __init__(
+        self,
+        path,                    # the file (or folder, or '<stdin>') at fault; the message starts with it
+        msg,                     # what is wrong with it, one sentence
+        line=None,               # 1-based line (or row) number where it is wrong; None: the whole file
+    ):
         self.path, self.line = path, line
         super().__init__(f"{path}{'' if line is None else f':{line}'}: {msg}")
 
@@ -193,7 +198,12 @@ def _flags(obj):
     sig = inspect.signature(obj)
     return [(n, _unwrap(hints.get(n, str)), dataclasses.MISSING if p.default is inspect.Parameter.empty else p.default) for n, p in sig.parameters.items()]
 
-def flags_parser(obj, prog=None, description=None, positional=()):
+def flags_parser(
+    obj,                     # a dataclass config (one flag per field not `derived`) or a function (one per parameter)
+    prog=None,               # the command's name in usage and error lines; None: argparse's default (the script's name)
+    description=None,        # the `--help` description; None: the first line of `obj`'s docstring
+    positional=(),           # names taken as positional arguments instead of `--flags` (optional when they have a default)
+):
     "An `ArgParser` with a `--flag` per field of dataclass `obj` (or parameter of function `obj`): switches for `bool`, choices for `Literal`, required when there is no default; comments are the help."
     p = ArgParser(prog=prog, description=description or next(iter((inspect.getdoc(obj) or '').splitlines()), None))
     docs = _docs(obj)
@@ -240,7 +250,12 @@ class Config:
         return flags_parser(cls, prog or getattr(cls, 'command', None), description)
 
     @classmethod
-    def from_argv(cls, argv=None, prog=None, description=None):
+    def from_argv(
+        cls,
+        argv=None,               # the command-line arguments; None: `sys.argv[1:]`
+        prog=None,               # the name in usage and error lines; None: the class's `command`
+        description=None,        # the `--help` description; None: the first line of the class's docstring
+    ):
         "Parse a command line (the seed's flags) into a checked config."
         return cls(**vars(cls.parser(prog, description).parse_args(argv)))
 
@@ -288,7 +303,11 @@ def as_device(device_id):
     "The torch device string of a resolved `device_id`: `cuda:N`, or `cpu` for -1."
     return f'cuda:{device_id}' if device_id >= 0 else 'cpu'
 
-def resolve_precision(precision, device_id, amp=False):
+def resolve_precision(
+    precision,               # `auto`, `no`, `fp16` or `bf16`
+    device_id,               # a resolved GPU index; -1 (the CPU) always gives `no`
+    amp=False,               # the seed's `--amp`: fp16 on a GPU, whatever `precision` says
+):
     "`auto`: bf16 on a GPU that has it, else none; `--amp`: the seed's fp16 autocast + GradScaler (GPU only)."
     if device_id < 0: return 'no'
     if amp: return 'fp16'
@@ -323,7 +342,12 @@ def all_gather_object(obj):
     torch.distributed.all_gather_object(out, obj)
     return out
 
-def make_accelerator(device_id, precision, autocast_cache=True, find_unused=False):
+def make_accelerator(
+    device_id,               # a resolved GPU index; -1 for the CPU
+    precision,               # Accelerate's mixed precision: `no`, `fp16` or `bf16` (as `resolve_precision` returns)
+    autocast_cache=True,     # keep autocast's cache of cast weights (off for CUDA graphs)
+    find_unused=False,       # DDP's `find_unused_parameters`: for models that leave some parameters unused in a step
+):
     "An `Accelerator` on `device_id` with `precision` (DDP over the processes, if several); refuses in one line when this process already runs another device type or precision."
     from accelerate import Accelerator
     from accelerate.utils import AutocastKwargs, DistributedDataParallelKwargs

@@ -78,7 +78,13 @@ class Task:
     @functools.cached_property
     def _numbered(self): return all(l.lstrip('-').isdigit() for l in self.labels)
 
-    def label_id(self, v, path=None, line=None, unlabelled_ok=False):
+    def label_id(
+        self,
+        v,                       # the raw label: a class name (any case), a class id or an id as text; `-` or -1: no gold label
+        path=None,               # the file named in the error on an unknown label
+        line=None,               # the line (or row) number named in that error
+        unlabelled_ok=False,     # a test split: -1, '-1', '' and None mean unlabelled (returns -1), not a dropped row or an error
+    ):
         "The class id of raw label `v` (a class name in any case, an id, or an id as text); None for a row to drop (`-`, -1); -1 for an unlabelled test row."
         lower = self._ids
         if isinstance(v, (float, np.floating)) and float(v).is_integer(): v = int(v)          # parquet and pandas keep ints as floats beside nulls
@@ -118,7 +124,12 @@ TASKS = {t.name: t for t in [
     Task('pair', _ANY_FIRST, _ANY_SECOND, _ANY_LABEL),
 ]}
 
-def get_task(name='mnli', text_columns=None, label_column=None, labels=None):
+def get_task(
+    name='mnli',             # a task name of `TASKS` (mnli, snli, rte, qnli, mrpc, qqp, wnli, sick, pair), or a `Task`
+    text_columns=None,       # the two text columns, as 'A,B' or a pair; None: the task's own
+    label_column=None,       # the label column; None: the task's own
+    labels=None,             # class names in id order, for a task without them (`pair`); ignored when the task has its classes
+):
     "The task `name` (with its columns renamed, and, for `pair`, its classes once known); a one-line error for an unknown task."
     if isinstance(name, Task): t = name
     elif name in TASKS: t = TASKS[name]
@@ -142,7 +153,11 @@ def infer_labels(values):
         if t.labels and {l.lower() for l in t.labels} == low: return tuple(next(s for s in seen if s.lower() == l) for l in t.labels)
     return tuple(sorted(seen))
 
-def fingerprint_rows(premise, hypothesis, label):
+def fingerprint_rows(
+    premise,                 # the first texts, in split order
+    hypothesis,              # the second texts, in the same order
+    label,                   # the class ids (-1: unlabelled), in the same order
+):
     "A short hash of a split's examples, in order: banks and checkpoints record it and check it."
     h = hashlib.sha256()
     for p, q, y in zip(premise, hypothesis, label):
@@ -153,16 +168,16 @@ def fingerprint_rows(premise, hypothesis, label):
 @dataclass
 class Split:
     "One split in memory: the two texts, int labels (-1 = unlabelled), original ids, how many rows were dropped for no gold label, and the class names."
-    name: str
+    name: str                                       # the split's name (train, dev_matched, dev, validation...)
     premise: list                                   # the first texts (MNLI's premises; questions, first sentences)
     hypothesis: list                                # the second texts
-    label: np.ndarray
-    ids: list
-    dropped: int = 0
-    path: Path | None = None
-    layout: str = ''
+    label: np.ndarray                               # (N,) class ids, -1 for unlabelled rows
+    ids: list                                       # each row's id in the source (pairID, GLUE index, or the row number)
+    dropped: int = 0                                # rows left out for having no gold label
+    path: Path | None = None                        # the file (or source) it was read from
+    layout: str = ''                                # the layout it was read in: simple, official (jsonl), glue (tsv), csv, parquet or datasets
     names: tuple = LABELS                           # the class names, in id order
-    _fp: str | None = field(default=None, repr=False)
+    _fp: str | None = field(default=None, repr=False)   # the fingerprint, computed once (internal)
 
     def __len__(self): return len(self.premise)
     @property
@@ -179,7 +194,12 @@ class Split:
                      self.label[idx].copy(), [self.ids[i] for i in idx], 0, self.path, self.layout, self.names)
 
 # %% ../nbs/01_data.ipynb #ffc8b604
-def parse_label(v, path, line, unlabelled_ok=False):
+def parse_label(
+    v,                       # the raw label: entailment/neutral/contradiction (any case), 0-2 or '0'-'2'; `-` or -1: no gold label
+    path,                    # the file named in the error on an unknown label
+    line,                    # the line (or row) number named in that error
+    unlabelled_ok=False,     # a test split: -1, '-1', '' and None mean unlabelled (returns -1), not a dropped row or an error
+):
     "MNLI's label id for a raw label value; None for `-` or -1 (dropped); -1 for an unlabelled test row."
     return TASKS['mnli'].label_id(v, path, line, unlabelled_ok)
 
@@ -242,7 +262,13 @@ _READERS = {'.jsonl': _rows_jsonl, '.json': _rows_jsonl, '.tsv': _rows_tsv, '.tx
 def _pick(task, role, row):
     return next((c for c in getattr(task, role) if c in row), None)
 
-def rows_to_split(rows, task=None, name='train', path=None, layout=''):
+def rows_to_split(
+    rows,                    # an iterable of (line or row number, dict of columns); the first row picks the columns
+    task=None,               # a `Task` (see `get_task`); None: MNLI; a task without classes (`pair`) reads them from these rows
+    name='train',            # the split's name; rows of a `test...` split may be unlabelled
+    path=None,               # the source named in errors and kept as `Split.path`
+    layout='',               # the layout recorded (`glue` prefers GLUE's `index` as the id); '': `official` or `simple`, from the columns
+):
     "A `Split` of `task` from `rows`, an iterable of (place, dict): columns found from the first row, texts checked, labels mapped (classes read from these rows for a `pair` task not yet resolved)."
     task, unl = task or TASKS['mnli'], name.startswith('test')
     cols, prem, hyp, lab, ids, dropped = None, [], [], [], [], 0
@@ -285,7 +311,11 @@ def _split_name(path, task=None):
         if stem.endswith(s): return task.aliases.get(s, s)
     return stem
 
-def read_split(path, name=None, task=None):
+def read_split(
+    path,                    # a .jsonl, .json, .tsv, .txt, .csv or .parquet file, or a list of parquet shards
+    name=None,               # the split's name (a `test...` split may be unlabelled); None: guessed from the file name
+    task=None,               # a `Task` (see `get_task`); None: MNLI
+):
     "Read one split file (or a list of parquet shards) of `task` (default MNLI): .jsonl, .json, .tsv, .txt, .csv or .parquet."
     paths = [Path(p) for p in path] if isinstance(path, (list, tuple)) else [Path(path)]
     first, name = paths[0], name or _split_name(paths[0], task)
@@ -294,11 +324,19 @@ def read_split(path, name=None, task=None):
     layout = {'.tsv': 'glue', '.txt': 'glue', '.csv': 'csv'}.get(first.suffix, '')
     return rows_to_split(_READERS[first.suffix](first), task, name, first, layout)
 
-def read_jsonl(path, name=None, task=None):
+def read_jsonl(
+    path,                    # a file of one JSON object per line
+    name=None,               # the split's name (a `test...` split may be unlabelled); None: guessed from the file name
+    task=None,               # a `Task` (see `get_task`); None: MNLI
+):
     "Read a jsonl split: MNLI's official (`sentence1`/`sentence2`/`gold_label`) or simple (`premise`/`hypothesis`/`label`) rows, or any task's."
     return rows_to_split(_rows_jsonl(path), task, name or _split_name(path, task), path)
 
-def read_tsv(path, name=None, task=None):
+def read_tsv(
+    path,                    # a tab-separated file with a header line
+    name=None,               # the split's name (a `test...` split may be unlabelled); None: guessed from the file name
+    task=None,               # a `Task` (see `get_task`); None: MNLI
+):
     "Read a GLUE-style tsv split (a header line, tabs only, no quoting)."
     return rows_to_split(_rows_tsv(path), task, name or _split_name(path, task), path, 'glue')
 
@@ -313,7 +351,11 @@ def hub_source(name, config=None):
     "The data source string of Hub dataset `name` (configuration `config`)."
     return f"hf:{name}" + (f":{config}" if config else '')
 
-def split_file(data_dir, split, task=None):
+def split_file(
+    data_dir,                # the folder to look in (and in its `data/` for parquet shards)
+    split,                   # the canonical split name; its aliases are looked for too
+    task=None,               # a `Task` (see `get_task`); None: MNLI
+):
     "The file that holds `split` of `task` (default MNLI) in folder `data_dir`, in any layout; a sorted list for parquet shards."
     task, d = task or TASKS['mnli'], Path(data_dir)
     for n in task.names_of(split):
@@ -374,7 +416,11 @@ def _rows_dataset(ds):
 
 def _is_datasets(src): return is_hub(src) or (Path(src)/'dataset_dict.json').is_file()
 
-def load_split(data_dir, split, task=None):
+def load_split(
+    data_dir,                # a data source: folder, file, save_to_disk folder, `hf:NAME[:CONFIG]` or `kdnli-synthetic[:N]`
+    split,                   # the split's name, or one of its aliases (`validation_matched`)
+    task=None,               # a `Task` (see `get_task`); None: MNLI
+):
     "Read `split` (an alias is fine) of `task` (default MNLI) from a data source: a folder, a file, a save_to_disk folder, `hf:NAME[:CONFIG]`, `kdnli-synthetic[:N]`."
     task, src = task or TASKS['mnli'], resolve_data_dir(data_dir)
     split = task.split_name(split)
@@ -403,7 +449,11 @@ def resolve_task(data_dir, task):
     return task if task.labels is not None else task.with_labels(load_split(data_dir, 'train', task).names)
 
 # %% ../nbs/01_data.ipynb #aff13841
-def split_by_premise(split, heldout=0.2, seed=0):
+def split_by_premise(
+    split,                   # the `Split` to divide
+    heldout=0.2,             # fraction of the distinct premises (not rows) that go to the held-out split
+    seed=0,                  # NumPy seed of the choice of held-out premises
+):
     "Two splits (train, held-out) such that no premise appears in both; about `heldout` of the premises go to the second."
     prem = sorted(set(split.premise))
     rng = np.random.default_rng(seed)
@@ -423,7 +473,13 @@ def md5_file(path, chunk=1 << 20):
         for b in iter(lambda: f.read(chunk), b''): h.update(b)
     return h.hexdigest()
 
-def download(url, dest, md5=None, timeout=10.0, progress=True):
+def download(
+    url,                     # the address to fetch (a partial download is resumed with a range request)
+    dest,                    # the file to write; the download goes to `dest.part` until it is complete and checked
+    md5=None,                # the expected MD5 hex digest; None: not checked
+    timeout=10.0,            # seconds to wait for the server to connect or to send more
+    progress=True,           # show a tqdm progress bar
+):
     "Download `url` to `dest`, resuming `dest.part` if present, then verify `md5` (None skips)."
     from tqdm.auto import tqdm
     dest = Path(dest); dest.parent.mkdir(parents=True, exist_ok=True)
@@ -452,7 +508,11 @@ def download(url, dest, md5=None, timeout=10.0, progress=True):
     os.replace(part, dest)
     return dest
 
-def extract_mnli(zip_path, data_dir, md5=MNLI_MD5):
+def extract_mnli(
+    zip_path,                # the MultiNLI 1.0 zip
+    data_dir,                # the folder the three jsonl files go to (made if missing)
+    md5=MNLI_MD5,            # the zip's expected MD5 hex digest; None or '': not checked
+):
     "Check the zip's MD5 and extract `{train,dev_matched,dev_mismatched}.jsonl` into `data_dir` (atomically, file by file)."
     zip_path, data_dir = Path(zip_path), Path(data_dir)
     if not zip_path.is_file(): raise UserError(f"{zip_path}: no such file")
@@ -511,8 +571,8 @@ class Encoded:
     n_a: np.ndarray       # (N,) int16: tokens of segment A ([CLS] premise [SEP]); the rest are segment B
     label: np.ndarray     # (N,) int64
     fingerprint: str      # the split's fingerprint
-    pad_id: int = 0
-    max_seq_len: int = 128
+    pad_id: int = 0       # the tokenizer's padding id
+    max_seq_len: int = 128   # longest pair in tokens it was encoded with (longer pairs were truncated)
     def __len__(self): return len(self.label)
     @property
     def lengths(self): return np.diff(self.offsets)
@@ -530,7 +590,14 @@ def _encode(split, tok, max_seq_len, batch_size, progress):
     return Encoded(np.array(ids, dtype=np.int32), offsets, np.array(n_a, dtype=np.int16), split.label.copy(), split.fingerprint,
                    tok.pad_token_id or 0, max_seq_len)
 
-def tokenize_split(split, tok, max_seq_len=128, cache_dir=None, batch_size=2048, progress=True):
+def tokenize_split(
+    split,                   # the `Split` to tokenize
+    tok,                     # a fast `transformers` tokenizer
+    max_seq_len=128,         # longest pair in tokens, specials included; longer pairs are truncated longest first
+    cache_dir=None,          # the folder of the .npz cache files; None: no cache
+    batch_size=2048,         # pairs per tokenizer call (speed only)
+    progress=True,           # show a tqdm progress bar
+):
     "Tokenize `split` with fast tokenizer `tok`, reading/writing the on-disk cache in `cache_dir` (None: no cache)."
     if not getattr(tok, 'is_fast', False) and not hasattr(tok, 'backend_tokenizer'): raise UserError(f"{tok.name_or_path}: a fast tokenizer is needed")
     f = None
@@ -547,7 +614,12 @@ def tokenize_split(split, tok, max_seq_len=128, cache_dir=None, batch_size=2048,
     return e
 
 # %% ../nbs/01_data.ipynb #e490ca19
-def collate(enc, idx, pad_to=None, multiple=None):
+def collate(
+    enc,                     # the tokenized split (`Encoded`)
+    idx,                     # the indices of the batch's examples in `enc`, in batch order
+    pad_to=None,             # a fixed padded length (the seed's `max_seq_len`); None: the batch's longest example
+    multiple=None,           # round the padded length up to a multiple of this (8/16/32); None: no rounding
+):
     "Padded tensors for the examples `idx` of `enc` (dynamic padding, or fixed `pad_to`, rounded up to `multiple`)."
     idx = np.asarray(idx, dtype=np.int64)
     start, ln = enc.offsets[idx], enc.offsets[idx + 1] - enc.offsets[idx]
@@ -562,7 +634,17 @@ def collate(enc, idx, pad_to=None, multiple=None):
             'index': torch.from_numpy(idx)}
 
 # %% ../nbs/01_data.ipynb #c04b70ff
-def epoch_batches(labels, lengths, batch_size, mode='random', seed=42, epoch=0, drop_last=False, pool=50, num_class=3):
+def epoch_batches(
+    labels,                  # every example's class id (used by `balanced`)
+    lengths,                 # every example's length in tokens, an array (used by `length`)
+    batch_size,              # examples per batch
+    mode='random',           # `random`, `length` (similar lengths together), `balanced` (equal classes per batch) or `sequential`
+    seed=42,                 # with `epoch`, fixes the order
+    epoch=0,                 # the epoch number: each gives another order
+    drop_last=False,         # drop a last batch smaller than `batch_size` (`balanced` batches are always full)
+    pool=50,                 # `length`: examples are sorted by length within pools of this many batches
+    num_class=3,             # `balanced`: the classes are 0..num_class-1, and each must be present
+):
     "The list of index arrays making up one epoch."
     n = len(labels)
     if n == 0: return []
@@ -601,7 +683,18 @@ def _balanced_batches(labels, batch_size, rng, num_class):
 
 class Batches:
     "Batches of a tokenized split: one epoch at a time, or an endless stream that can start at any (epoch, batch)."
-    def __init__(self, enc, batch_size, mode='random', seed=42, pad_to=None, multiple=None, drop_last=False, num_class=3, pool=50):
+    def __init__(
+        self,
+        enc,                     # the tokenized split (`Encoded`)
+        batch_size,              # examples per batch
+        mode='random',           # `random`, `length`, `balanced` or `sequential` (see `epoch_batches`)
+        seed=42,                 # with the epoch number, fixes each epoch's order
+        pad_to=None,             # a fixed padded length; None: each batch's longest example (see `collate`)
+        multiple=None,           # round the padded length up to a multiple of this; None: no rounding
+        drop_last=False,         # drop a last batch smaller than `batch_size`
+        num_class=3,             # `balanced`: the number of classes
+        pool=50,                 # `length`: examples are sorted by length within pools of this many batches
+    ):
         self.enc, self.bs, self.mode, self.seed, self.pad_to, self.multiple, self.drop_last, self.num_class, self.pool = \
             enc, batch_size, mode, seed, pad_to, multiple, drop_last, num_class, pool
         self._lengths = enc.lengths
@@ -695,7 +788,12 @@ def _hypothesis(rng, f, label, topic):
         else: h.update(neg=False, adj=rng.choice([adj, None]), place=rng.choice([place, None]))
     return _say(h['agent'], v, h['adj'], h['noun'], h['neg'], h['place'], h['time'], h['reason'], h['passive'])
 
-def synthetic_split(n, seed=0, mismatched=False, name='train'):
+def synthetic_split(
+    n,                       # rows (three per premise, one per label; the last premise may have fewer)
+    seed=0,                  # generator seed
+    mismatched=False,        # use the held-out topics and premise template (as `dev_mismatched` does)
+    name='train',            # the split's name; it also seeds the generator, so splits of one seed differ
+):
     "A synthetic NLI `Split` of about `n` rows (3 per premise, one per label; order shuffled)."
     rng = random.Random(f"kdnli-{seed}-{name}")
     topics = _MISMATCHED if mismatched else _MATCHED
@@ -712,7 +810,11 @@ def synthetic_split(n, seed=0, mismatched=False, name='train'):
     return sp
 
 # %% ../nbs/01_data.ipynb #066ebd3c
-def write_split(split, path, layout='simple'):
+def write_split(
+    split,                   # the `Split` to write (its `genre`, if it has one, goes to the `official` and `glue` files)
+    path,                    # the file to write (its suffix is not checked against `layout`)
+    layout='simple',         # `simple` or `official` (jsonl), or `glue` (tsv)
+):
     "Write `split` to `path` (atomically) in the `simple` or `official` jsonl layout or the `glue` tsv layout."
     path = Path(path)
     genre = getattr(split, 'genre', None) or ['synthetic'] * len(split)
@@ -733,7 +835,12 @@ def write_split(split, path, layout='simple'):
             else: raise UserError(f"unknown layout {layout!r} (simple, official, glue)")
     return path
 
-def noisy_labels(labels, rate, seed=0, num_class=3):
+def noisy_labels(
+    labels,                  # class ids
+    rate,                    # chance, in [0, 1), that each label is replaced
+    seed=0,                  # noise seed
+    num_class=3,             # the classes are 0..num_class-1; a replaced label becomes one of the others
+):
     "Replace a `rate` fraction of labels by another class, uniformly (annotator noise); deterministic in `seed`."
     if not 0 <= rate < 1: raise UserError(f"--label_noise {rate}: must be in [0, 1)")
     lab = np.array(labels, dtype=np.int64)
@@ -742,7 +849,14 @@ def noisy_labels(labels, rate, seed=0, num_class=3):
     lab[flip] = (lab[flip] + rng.integers(1, num_class, int(flip.sum()))) % num_class
     return lab.tolist()
 
-def make_synthetic(out_dir, n_train=30000, n_dev=3000, seed=0, layout='simple', label_noise=0.0):
+def make_synthetic(
+    out_dir,                 # the folder the split files go to (made if missing)
+    n_train=30000,           # training rows
+    n_dev=3000,              # rows of dev_matched and of dev_mismatched, each
+    seed=0,                  # generator seed (and the label noise's)
+    layout='simple',         # `simple` or `official` (.jsonl files), or `glue` (.tsv files)
+    label_noise=0.0,         # fraction of training labels replaced by another class, in [0, 1); the dev splits stay clean
+):
     "Write train, dev_matched and dev_mismatched synthetic splits into `out_dir`; `label_noise` corrupts training labels only."
     out_dir = Path(out_dir)
     ext = 'tsv' if layout == 'glue' else 'jsonl'
@@ -782,7 +896,11 @@ def wordpiece_vocab(texts, vocab_size=1024):
         if new not in seen: vocab.append(new); seen.add(new)
     return vocab
 
-def train_wordpiece(texts, out_dir, vocab_size=1024):
+def train_wordpiece(
+    texts,                   # the sentences to learn the vocabulary from
+    out_dir,                 # the tokenizer folder to write (replaced atomically)
+    vocab_size=1024,         # merges stop at this vocabulary size (specials and characters always go in)
+):
     "Build a lower-casing BERT WordPiece tokenizer from `texts` (deterministic) and save it as a Hugging Face tokenizer folder."
     from tokenizers import BertWordPieceTokenizer
     from transformers import BertTokenizerFast
@@ -793,7 +911,11 @@ def train_wordpiece(texts, out_dir, vocab_size=1024):
     return out_dir
 
 # %% ../nbs/01_data.ipynb #64d16705
-def split_stats(split, tok=None, max_seq_len=128):
+def split_stats(
+    split,                   # the `Split` to describe
+    tok=None,                # a fast `transformers` tokenizer for token-length percentiles; None: none
+    max_seq_len=128,         # pairs longer than this many tokens are counted as `truncated`
+):
     "A dict of statistics of one split."
     st = {'split': split.name, 'layout': split.layout, 'rows': len(split), 'dropped': split.dropped, **split.label_counts(),
           'unlabelled': int((split.label < 0).sum()), 'fingerprint': split.fingerprint}
@@ -842,7 +964,14 @@ def data_stats_cli(argv=None):
     run_cli(main)
 
 # %% ../nbs/01_data.ipynb #0b61f58e
-def synthetic_dir(out_dir, n_train=30000, n_dev=3000, seed=0, label_noise=0.0, layout='simple'):
+def synthetic_dir(
+    out_dir,                 # the folder of the set; written unless its `synthetic.json` records these settings and the splits are there
+    n_train=30000,           # training rows
+    n_dev=3000,              # rows of dev_matched and of dev_mismatched, each
+    seed=0,                  # generator seed
+    label_noise=0.0,         # fraction of training labels replaced by another class, in [0, 1)
+    layout='simple',         # `simple`, `official` or `glue`
+):
     "Write the synthetic splits into `out_dir` unless `out_dir/synthetic.json` says they are there with these settings; returns `out_dir`."
     out_dir = Path(out_dir)
     meta = {'n_train': n_train, 'n_dev': n_dev, 'seed': seed, 'label_noise': label_noise, **({'layout': layout} if layout != 'simple' else {})}
@@ -879,12 +1008,24 @@ def make_synthetic_cli(argv=None):
     run_cli(main)
 
 # %% ../nbs/01_data.ipynb #1b19d97f
-def encode(sp, tok, max_seq_len, progress=True):
+def encode(
+    sp,                      # the `Split` to tokenize (an empty one is refused)
+    tok,                     # a fast `transformers` tokenizer
+    max_seq_len,             # longest pair in tokens; longer pairs are truncated
+    progress=True,           # show a tqdm progress bar
+):
     "Split `sp` tokenized through the on-disk cache; an empty split is refused."
     if not len(sp): raise UserError(f"{sp.path}: the {sp.name} split is empty")
     return tokenize_split(sp, tok, max_seq_len, kdnli_cache()/'tokenized', progress=progress)
 
-def encode_split(data_dir, split, tok, max_seq_len, progress=True, task=None):
+def encode_split(
+    data_dir,                # a data source, as `load_split` takes it
+    split,                   # the split's name, or one of its aliases
+    tok,                     # a fast `transformers` tokenizer
+    max_seq_len,             # longest pair in tokens; longer pairs are truncated
+    progress=True,           # show a tqdm progress bar
+    task=None,               # a `Task` (see `get_task`); None: MNLI
+):
     "Read a split of `task` (default MNLI) from a data source and tokenize it (cached): returns (Split, Encoded)."
     sp = load_split(data_dir, split, task)
     return sp, encode(sp, tok, max_seq_len, progress)

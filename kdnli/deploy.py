@@ -71,7 +71,13 @@ def read_pairs(path):
 # %% ../nbs/09_deploy.ipynb #d574c437
 class Predictor:
     "A model and its tokenizer, ready to classify premise/hypothesis pairs."
-    def __init__(self, model, tok, max_seq_len=128, device='cpu'):
+    def __init__(
+        self,
+        model,                # the kdnli model, moved to `device` in eval mode
+        tok,                  # its tokenizer
+        max_seq_len=128,      # truncation length for the pairs (the one it was trained with)
+        device='cpu',         # device it runs on
+    ):
         self.model, self.tok, self.max_seq_len, self.device = model.to(device).eval(), tok, max_seq_len, device
 
     @classmethod
@@ -101,12 +107,22 @@ class Predictor:
             else: raise DataError(where, f"unknown label {v!r} (the model's labels: {', '.join(self.labels)})", n)
         return np.array(out, dtype=np.int64)
 
-    def probs(self, split, batch_size=256, progress=False):
+    def probs(
+        self,
+        split,                # the pairs to classify, a `Split`
+        batch_size=256,       # pairs per forward pass
+        progress=False,       # show a progress bar
+    ):
         "Class probabilities (N, C) of every pair of `split`, in its order."
         enc = tokenize_split(split, self.tok, self.max_seq_len, None, progress=False)
         return predict(self.model, enc, batch_size, self.device, 'no', progress).softmax(-1)
 
-    def __call__(self, premises, hypotheses, batch_size=256):
+    def __call__(
+        self,
+        premises,             # a premise, or a list of them
+        hypotheses,           # the matching hypothesis, or a list of them
+        batch_size=256,       # pairs per forward pass
+    ):
         "[{'label': name, 'probs': {name: p}}] for the pairs."
         if isinstance(premises, str): premises, hypotheses = [premises], [hypotheses]
         sp = Split('pairs', list(premises), list(hypotheses), np.full(len(premises), -1, dtype=np.int64), [str(i) for i in range(len(premises))])
@@ -167,7 +183,11 @@ class _Logits(torch.nn.Module):
         kw = {'token_type_ids': token_type_ids} if self.segments else {}
         return self.hf(input_ids=input_ids, attention_mask=attention_mask, **kw).logits
 
-def export_onnx(model, path, sample):
+def export_onnx(
+    model,                    # the kdnli model: its transformers model is exported in fp32 on the CPU
+    path,                     # the .onnx file to write
+    sample,                   # batches (dicts of input tensors): the first traces the export, all are compared with onnxruntime
+):
     "Write `model` as ONNX (dynamic batch and sequence axes) and check it against torch with onnxruntime on `sample` batches; returns the largest logit difference."
     import warnings
     import importlib.util
@@ -200,7 +220,13 @@ def _speed(model, enc, device, repeats=3, batch_size=256):
         best = max(best, len(enc) / (time.perf_counter() - t0))
     return round(best, 1)
 
-def card_facts(E, step, model, device='cpu', speed_rows=2048):
+def card_facts(
+    E,                        # the `Experiment` the model comes from
+    step,                     # its checkpoint step (the accuracies are those evaluated for it)
+    model,                    # that checkpoint's model (counted, and timed against the teacher)
+    device='cpu',             # device the speed-up is measured on
+    speed_rows=2048,          # dev pairs timed for the speed-up over the teacher (0: not measured; only a student whose teacher checkpoint exists is timed)
+):
     "What the model card states: provenance (base model, teacher, method, data fingerprint), accuracy per evaluated split, size, speed-up over the teacher."
     cfg = E.config
     facts = {'experiment': E.name, 'task': E.task.name, 'labels': list(E.task.labels), 'step': step, 'kind': cfg.get('kind'), 'objective': cfg.get('objective'), 'data_fingerprint': cfg.get('data_fingerprint'),
@@ -246,7 +272,15 @@ def model_card(facts, name):
               "or `kdnli_predict --model_dir PATH --input pairs.jsonl`. The folder also holds `model.onnx` when exported with `--onnx`.\n")
     return ModelCard(f"---\n{data.to_yaml()}\n---\n\n{body}")
 
-def export_model(d, ckpt=None, out='export', onnx=False, device_id=-1, speed_rows=2048, progress=True):
+def export_model(
+    d,                        # the experiment folder (or `Experiment`) to export from
+    ckpt=None,                # checkpoint step, 'best' or 'last'; None: the best on the task's first dev split if evaluated, else the last
+    out='export',             # folder to write, published atomically once transformers (and onnxruntime) give kdnli's logits
+    onnx=False,               # also write model.onnx (dynamic batch and sequence axes), checked with onnxruntime
+    device_id=-1,             # GPU index for the speed measurement in the model card, -1 for the CPU
+    speed_rows=2048,          # dev pairs timed for the speed-up over the teacher (0: skip)
+    progress=True,            # unused: the export shows no progress bar
+):
     "Write checkpoint `ckpt` (default: the best on dev_matched, else the last) of experiment `d` as a deployable folder `out`; returns (out, facts)."
     from transformers import AutoModelForSequenceClassification
     E = Experiment(d)

@@ -14,11 +14,17 @@ from .data import LABELS, TASKS
 from .models import DamagedCheckpoint, Experiment, ExperimentFlags, predict
 
 # %% auto #0
-__all__ = ['GLUE_FILES', 'metrics', 'evaluate_checkpoint', 'evaluate_experiment', 'honest_figure', 'predict_experiment',
-           'EvalConfig', 'evaluate', 'eval_cli']
+__all__ = ['GLUE_FILES', 'metrics', 'paired_bootstrap', 'evaluate_checkpoint', 'evaluate_experiment', 'honest_figure',
+           'predict_experiment', 'EvalConfig', 'evaluate', 'eval_cli']
 
 # %% ../nbs/07_eval.ipynb #89dac7a3
-def metrics(pred, label, num_class=3, names=None, f1=False):
+def metrics(
+    pred,                    # predicted class ids, one per row
+    label,                   # gold class ids, same rows
+    num_class:int=3,         # number of classes (rows and columns of the confusion matrix)
+    names=None,              # class names in id order (default: MNLI's for 3 classes, else '0', '1', ...)
+    f1:bool=False,           # also the F1 of class 1 (MRPC and QQP)
+):
     "Accuracy, per-class accuracy (recall) and the confusion matrix (rows: gold, columns: predicted; scikit-learn's); with `f1`, the F1 of class 1 (MRPC's and QQP's positive class, as GLUE scores them)."
     from sklearn.metrics import confusion_matrix, f1_score
     pred, label, names = np.asarray(pred), np.asarray(label), names or (LABELS if num_class == 3 else [str(i) for i in range(num_class)])
@@ -27,8 +33,34 @@ def metrics(pred, label, num_class=3, names=None, f1=False):
     out = {'accuracy': float((pred == label).mean()) if len(label) else 0.0, 'per_class': per, 'confusion': cm.tolist(), 'n': int(len(label))}
     return {**out, 'f1': float(f1_score(label, pred, pos_label=1, average='binary', zero_division=0))} if f1 else out
 
+# %% ../nbs/07_eval.ipynb #48db58fa
+def paired_bootstrap(
+    correct_a,               # per-row correctness of model a (booleans)
+    correct_b,               # per-row correctness of model b on the same rows
+    n_boot:int=10000,        # bootstrap resamples
+    level:float=0.95,        # coverage of the percentile interval
+    seed:int=0,              # random seed of the resamples
+):
+    "{'diff', 'lo', 'hi', 'n'}: accuracy of `a` minus `b` (per-row booleans on the same rows) and its `level` percentile interval from `n_boot` paired bootstrap resamples of the rows."
+    a, b = np.asarray(correct_a, bool), np.asarray(correct_b, bool)
+    if a.shape != b.shape or a.ndim != 1 or not len(a): raise UserError(f"paired bootstrap needs two equal-length rows of results, got {a.shape} and {b.shape}")
+    n, up, down = len(a), int((a & ~b).sum()), int((~a & b).sum())
+    counts = np.random.default_rng(seed).multinomial(n, [up / n, down / n, 1 - (up + down) / n], size=n_boot)
+    boot = (counts[:, 0] - counts[:, 1]) / n
+    lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
+    return {'diff': (up - down) / n, 'lo': float(lo), 'hi': float(hi), 'n': n}
+
 # %% ../nbs/07_eval.ipynb #b352acf0
-def evaluate_checkpoint(E, step, sp, enc, batch_size, device_id, precision, progress=True):
+def evaluate_checkpoint(
+    E,                       # the `Experiment`
+    step:int,                # checkpoint step to score
+    sp,                      # the `Split` (gold labels, class names)
+    enc,                     # the split encoded with the experiment's tokenizer
+    batch_size:int,          # inference batch
+    device_id:int,           # GPU index, -1 for the CPU
+    precision:str,           # weights' precision: 'no' (fp32), 'bf16' or 'fp16'
+    progress:bool=True,      # show a progress bar
+):
     "Metrics of checkpoint `step` of experiment `E` on the encoded split, with its inference speed."
     t0 = time.perf_counter()
     model = E.load_model(step, as_device(device_id), precision)          # half weights: faster than autocast
@@ -61,7 +93,17 @@ def _with_best(res, metric='accuracy'):
     best = max(sorted(cks, key=int), key=lambda s: (cks[s].get(metric, cks[s]['accuracy']), int(s)))
     return {**res, 'metric': metric, 'best': {'step': int(best), 'accuracy': cks[best]['accuracy'], metric: cks[best].get(metric, cks[best]['accuracy'])}}
 
-def evaluate_experiment(d, dataset, batch_size=None, device_id=None, min_step=0, data_dir=None, progress=True, precision='auto', skip_done=False):
+def evaluate_experiment(
+    d,                       # experiment folder or `Experiment`
+    dataset:str,             # split to score (dev_matched, dev, validation...)
+    batch_size:int=None,     # inference batch (default: the experiment's)
+    device_id:int=None,      # GPU index, -1 for the CPU (default: the experiment's)
+    min_step:int=0,          # only checkpoints with step >= this
+    data_dir=None,           # data source (default: the experiment's)
+    progress:bool=True,      # show progress bars
+    precision:str='auto',    # 'auto' (bf16 on a GPU that has it, else fp32), 'no', 'bf16' or 'fp16'
+    skip_done:bool=False,    # skip checkpoints already in eval_{dataset}.json
+):
     "Evaluate the checkpoints of experiment `d` on `dataset` (with `skip_done`, only those not yet in the file); merge into `eval_{dataset}.json` after each checkpoint (under the folder's `eval` lock) and return its content. A damaged checkpoint is skipped with a warning."
     E = Experiment(d)
     dataset = E.task.split_name(dataset)
@@ -108,7 +150,15 @@ def honest_figure(d):
 # %% ../nbs/07_eval.ipynb #264e294f
 GLUE_FILES = TASKS['mnli'].glue   # MNLI's: each task's are in its `Task.glue`
 
-def predict_experiment(d, dataset, ckpt=0, batch_size=None, device_id=None, data_dir=None, progress=True):
+def predict_experiment(
+    d,                       # experiment folder or `Experiment`
+    dataset:str,             # split to predict (test_matched, test...)
+    ckpt:int=0,              # checkpoint step (0: the best on the first dev split, else the last)
+    batch_size:int=None,     # inference batch (default: 256)
+    device_id:int=None,      # GPU index, -1 for the CPU
+    data_dir=None,           # data source (default: the experiment's)
+    progress:bool=True,      # show a progress bar
+):
     "Write the GLUE server file of `dataset` (the task's file name; class names, or ids where GLUE wants them) from one checkpoint (`ckpt`, else the best on the first dev split, else the last); returns (its path, the step)."
     E = Experiment(d)
     t = E.task

@@ -70,8 +70,21 @@ def check_events(cbs, cuda_graph):
 # %% ../nbs/05_learner.ipynb #7fa41cf0
 class Learner:
     "One training loop for every method: a model, batches, an `Objective`, the optimisation flags `hp`, and callbacks."
-    def __init__(self, model, data, objective, hp, cbs=(), device_id=-1, precision='no', compile=False, cuda_graph=False,
-                 teacher=None, extra_modules=(), params=None):
+    def __init__(
+        self,
+        model,                # the model to train (Accelerate wraps it in DDP when there are several processes)
+        data,                 # `Batches` whose `index_stream` gives the global micro-batches; each process takes its share
+        objective,            # the `Objective` (weighted loss terms) to minimise
+        hp,                   # `OptimConfig` or a config extending it: lr, betas, eps, weight_decay, warmup_step, total_step, accum_step, max_norm
+        cbs=(),               # callbacks, run in their `order`; refused if they need events the execution path cannot fire
+        device_id=-1,         # GPU index, -1 for the CPU
+        precision='no',       # Accelerate's mixed precision: 'no', 'fp16' (autocast + GradScaler) or 'bf16'
+        compile=False,        # run the forward pass through torch.compile
+        cuda_graph=False,     # replay each update from a CUDA graph per batch shape (ignored on the CPU; needs one process, accum_step 1, not fp16)
+        teacher=None,         # maps a batch to an `NLIOutput` (`LiveTeacher` or logits bank), run only when a term needs it; None: no teacher
+        extra_modules=(),     # the objective's trainable helpers (projections, CRD heads), optimised and checkpointed with the model
+        params=None,          # AdamW parameter groups to train, the rest of the model frozen; None: all of it, in the seed's two groups
+    ):
         self.data, self.objective, self.hp, self.teacher = data, objective, hp, teacher
         self.total_step, self.accum_step, self.max_norm = hp.total_step, hp.accum_step, hp.max_norm
         self.cbs = sorted(cbs, key=lambda c: c.order)
@@ -251,7 +264,12 @@ def state_dict(self: Learner):
             'scaler': sc.state_dict() if sc is not None else None, 'rng': all_gather_object(rng), 'extra': self.extra.state_dict()}
 
 @patch
-def save_checkpoint(self: Learner, path, tokenizer=None, extra=None):
+def save_checkpoint(
+    self: Learner,
+    path,                     # checkpoint folder to write (`model-{step}`), published atomically
+    tokenizer=None,           # saved into the folder too; None: no tokenizer files
+    extra=None,               # dict recorded in the folder's kdnli.json beside `step`
+):
     "Weights (safetensors) + trainer state, written to a temporary folder and renamed."
     state = self.state_dict()                              # every process's random state, gathered
     if self.is_main:
@@ -299,7 +317,13 @@ def trim_log(path, step):
 class LogCB(Callback):
     "Mean loss parts, lr and samples/s every `every` updates (over every process), to JSONL and TensorBoard (by the main process)."
     order = 10
-    def __init__(self, every, jsonl=None, tb_dir=None, prefix='train'):
+    def __init__(
+        self,
+        every,                # log every this many updates (and after the last)
+        jsonl=None,           # JSONL file the records are appended to (trimmed back to the step on resume); None: no file
+        tb_dir=None,          # TensorBoard log folder; None: no TensorBoard
+        prefix='train',       # TensorBoard tags are `{prefix}/{name}` (the seed's `{task}/{dataset}`)
+    ):
         self.every, self.jsonl, self.tb_dir, self.prefix, self.tb, self.last = every, jsonl, tb_dir, prefix, None, {}
     def before_fit(self):
         l = self.learn
@@ -360,7 +384,13 @@ class ProgressCB(Callback):
 class CheckpointCB(Callback):
     "Save `model-{step}` every `every` updates and at the end: a transformers folder (with `tokenizer`), kdnli's record `extra`, the trainer state."
     order = 30
-    def __init__(self, every, folder, tokenizer=None, extra=None): self.every, self.dir, self.tok, self.extra = every, Path(folder), tokenizer, extra
+    def __init__(
+        self,
+        every,                # save every this many updates (and after the last)
+        folder,               # folder the `model-{step}` checkpoints are written into (the experiment's)
+        tokenizer=None,       # saved in every checkpoint; None: no tokenizer files
+        extra=None,           # dict recorded in every checkpoint's kdnli.json (fingerprint, experiment, max_seq_len)
+    ): self.every, self.dir, self.tok, self.extra = every, Path(folder), tokenizer, extra
     def after_step(self):
         l = self.learn
         if l.step % self.every == 0 or l.step == l.total_step:
@@ -378,7 +408,12 @@ class ScheduleCB(Callback):
 # %% ../nbs/05_learner.ipynb #6e58fbea
 class LiveTeacher:
     "A teacher model run in eval mode under no_grad on its own device; returns only what the objective needs."
-    def __init__(self, model, device, hidden=False):
+    def __init__(
+        self,
+        model,                # the teacher model, frozen and put in eval mode on `device`
+        device,               # device (or its name, 'cpu', 'cuda:1') the teacher runs on; outputs come back on the batch's device
+        hidden=False,         # also return its hidden states (for the hidden-state and contrastive losses)
+    ):
         self.model, self.device, self.hidden = model.to(device).eval(), torch.device(device), hidden
         for p in self.model.parameters(): p.requires_grad_(False)
     def __call__(self, xb):

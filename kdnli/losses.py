@@ -12,7 +12,11 @@ __all__ = ['LOSSES', 'cross_entropy', 'kd_loss', 'wsl_loss', 'Projections', 'pkd
            'student_vector', 'infonce_loss', 'crd_loss', 'Objective']
 
 # %% ../nbs/03_losses.ipynb #aa9a4b50
-def cross_entropy(s, batch, t=None):
+def cross_entropy(
+    s,                  # student outputs (logits (B, C) in `s.logits`)
+    batch,              # the collated batch (gold labels (B,) in `batch['labels']`)
+    t=None,             # teacher outputs: unused (the shared loss signature)
+):
     "Mean cross-entropy of the student's logits against the gold labels."
     return F.cross_entropy(s.logits.float(), batch['labels'])
 
@@ -21,14 +25,24 @@ def _needs(fn, teacher=False, hidden=False, teacher_hidden=False):
     fn.needs_teacher, fn.needs_hidden, fn.needs_teacher_hidden = teacher, hidden, teacher_hidden
     return fn
 
-def kd_loss(s, batch, t, T=1.0):
+def kd_loss(
+    s,                  # student outputs (logits (B, C) in `s.logits`)
+    batch,              # the collated batch: unused (the shared loss signature)
+    t,                  # teacher outputs (live teacher or logits bank); its logits are detached
+    T=1.0,              # softmax temperature
+):
     "Soft-target term: T^2 KL(softmax(z_T/T) || softmax(z_S/T)), mean over the batch."
     zt, zs = t.logits.detach().float() / T, s.logits.float() / T
     return T * T * F.kl_div(F.log_softmax(zs, -1), F.log_softmax(zt, -1), reduction='batchmean', log_target=True)
 _needs(kd_loss, teacher=True)
 
 # %% ../nbs/03_losses.ipynb #dfa78396
-def wsl_loss(s, batch, t, T=1.0):
+def wsl_loss(
+    s,                  # student outputs (logits (B, C) in `s.logits`)
+    batch,              # the collated batch (gold labels (B,) in `batch['labels']`)
+    t,                  # teacher outputs (live teacher or logits bank); its logits are detached
+    T=1.0,              # temperature of the soft term (the per-example weights use T=1)
+):
     "Weighted soft labels: T^2 mean_i w_i * softCE_i, with w_i = 1 - exp(-CE_S/CE_T) per example."
     zs, zt, y = s.logits.float(), t.logits.detach().float(), batch['labels']
     soft = -(F.softmax(zt / T, -1) * F.log_softmax(zs / T, -1)).sum(-1)
@@ -41,14 +55,25 @@ _needs(wsl_loss, teacher=True)
 # %% ../nbs/03_losses.ipynb #6f9c8794
 class Projections(torch.nn.Module):
     "One linear map per student layer, student width -> teacher width (identity when they are equal)."
-    def __init__(self, n, d_student, d_teacher):
+    def __init__(
+        self,
+        n,                  # number of maps, one per compared (student layer, teacher layer) pair, indexed j
+        d_student,          # student hidden size
+        d_teacher,          # teacher hidden size (identity maps when equal to `d_student`)
+    ):
         super().__init__()
         self.maps = torch.nn.ModuleList([torch.nn.Identity() if d_student == d_teacher else torch.nn.Linear(d_student, d_teacher) for _ in range(n)])
     def forward(self, j, x): return self.maps[j](x)
 
 def _proj(proj, j, x): return x if proj is None else proj(j, x)
 
-def pkd_loss(s, batch, t, layers=(), proj=None):
+def pkd_loss(
+    s,                  # student outputs with `hidden` (reads each layer's [CLS])
+    batch,              # the collated batch: unused (the shared loss signature)
+    t,                  # live teacher outputs with `hidden`; detached
+    layers=(),          # teacher layer (1-based) for student layers 1, 2, ... (see `models.layer_map`)
+    proj=None,          # `Projections` from student to teacher width; None when the widths are equal
+):
     "Patient KD: squared distance of L2-normalised [CLS] vectors, student layer j+1 vs teacher layer layers[j], summed over layers."
     tot = 0.
     for j, lt in enumerate(layers):
@@ -58,7 +83,13 @@ def pkd_loss(s, batch, t, layers=(), proj=None):
     return tot
 _needs(pkd_loss, teacher=True, hidden=True, teacher_hidden=True)
 
-def hidden_mse_loss(s, batch, t, layers=(), proj=None):
+def hidden_mse_loss(
+    s,                  # student outputs with `hidden` ((B, S, d) per layer)
+    batch,              # the collated batch (padding mask (B, S) in `batch['attention_mask']`)
+    t,                  # live teacher outputs with `hidden`; detached
+    layers=(),          # teacher layer (1-based) for student layers 1, 2, ... (see `models.layer_map`)
+    proj=None,          # `Projections` from student to teacher width; None when the widths are equal
+):
     "The seed's hidden MSE over full sequences (padding masked out), summed over mapped layers."
     m = batch['attention_mask'].unsqueeze(-1).float()          # (bs, S, 1)
     tot = 0.
@@ -69,7 +100,12 @@ def hidden_mse_loss(s, batch, t, layers=(), proj=None):
 _needs(hidden_mse_loss, teacher=True, hidden=True, teacher_hidden=True)
 
 # %% ../nbs/03_losses.ipynb #6f81c41f
-def supcon_loss(s, batch, t=None, tau=0.1):
+def supcon_loss(
+    s,                  # student outputs with `hidden` (reads the last layer's [CLS])
+    batch,              # the collated batch (labels (B,) in `batch['labels']`)
+    t=None,             # teacher outputs: unused (the shared loss signature)
+    tau=0.1,            # temperature dividing the cosine similarities
+):
     "Supervised contrastive loss on the last layer's [CLS]; anchors without a positive in the batch are skipped."
     f = F.normalize(s.hidden[-1][:, 0].float(), dim=-1)
     y = batch['labels']
@@ -85,12 +121,25 @@ def supcon_loss(s, batch, t=None, tau=0.1):
 _needs(supcon_loss, hidden=True)
 
 # %% ../nbs/03_losses.ipynb #cbc5a21b
-def student_vector(s, layer, kind='cls'):
+def student_vector(
+    s,                  # student outputs (`NLIOutput` with `hidden`)
+    layer,              # layer, 1-based (0 = embeddings); ignored for 'pooler'
+    kind='cls',         # 'cls': the layer's [CLS]; 'pooler': the pooled vector; anything else ('mean'): mean over real tokens
+):
     "A student's vector for the banks: [CLS] or masked mean of `layer` (1-based), or the pooler output."
     if kind == 'pooler': return s.pooled
     return s.layer_cls(layer) if kind == 'cls' else s.layer_mean(layer)
 
-def infonce_loss(s, batch, t=None, bank=None, pairs=(), tau=0.07, kind='cls', proj=None):
+def infonce_loss(
+    s,                  # student outputs with `hidden`
+    batch,              # the collated batch: anchors `batch['index']` (B,), negatives `batch['neg_index']` (B, K)
+    t=None,             # teacher outputs: unused (the teacher side is `bank`)
+    bank=None,          # the frozen `MemoryBank` (required): `bank.layer(l)` is (N, D), rows L2-normalised
+    pairs=(),           # (student layer, bank layer) pairs; the loss sums over them
+    tau=0.07,           # temperature dividing the similarities
+    kind='cls',         # student vector: 'cls', 'mean' or 'pooler' (see `student_vector`)
+    proj=None,          # `Projections` (one per pair) from student to bank width; None when the widths are equal
+):
     "InfoNCE of student layers against a memory bank, summed over (student layer, bank layer) `pairs`."
     idx, neg = batch['index'], batch['neg_index']                          # (B,), (B, K)
     tot = 0.
@@ -107,7 +156,14 @@ _needs(infonce_loss, hidden=True)
 # %% ../nbs/03_losses.ipynb #a3459823
 def _nce0(logits): return F.cross_entropy(logits, torch.zeros(len(logits), dtype=torch.long, device=logits.device))
 
-def crd_loss(s, batch, t=None, crd=None, tau=0.07, kind='cls'):
+def crd_loss(
+    s,                  # student outputs with `hidden`
+    batch,              # the collated batch: anchors `batch['index']` (B,), negatives `batch['neg_index']` (B, K)
+    t=None,             # teacher outputs: unused (the teacher side is `crd`'s head over the raw bank)
+    crd=None,           # the `CRDBank` (required): `pairs`, heads `embed_s`/`embed_t`, banks `mem_s`/`mem_t`
+    tau=0.07,           # temperature dividing the similarities
+    kind='cls',         # student vector: 'cls', 'mean' or 'pooler' (see `student_vector`)
+):
     "CRD's two-way InfoNCE between trainable-head embeddings and the momentum banks of projected vectors, summed over `crd.pairs`."
     idx, neg = batch['index'], batch['neg_index']
     rows = torch.cat([idx[:, None], neg], 1)                                              # (B, 1+K), positive first

@@ -21,11 +21,22 @@ __all__ = ['check_rows', 'check_teacher', 'LogitsBank', 'teacher_over_split', 'B
            'build_membank_cli', 'NegativeSamplerCB', 'CRDBank', 'MomentumBankCB']
 
 # %% ../nbs/04_membank.ipynb #65770764
-def check_rows(where, rows, n, what, builder):
+def check_rows(
+    where,              # the bank as the message names it (its path)
+    rows,               # rows the bank holds
+    n,                  # rows the split has; None: not checked
+    what,               # the split as the message names it (e.g. 'the training data')
+    builder,            # the command that rebuilds the bank, named in the message
+):
     "Refuse a bank whose row count is not the split's (a cut or damaged file would index past its end mid-run)."
     if n is not None and rows != n: raise UserError(f"{where}: has {rows:,} rows, but {what} has {n:,}; the file is cut or damaged, rebuild it with {builder}")
 
-def check_teacher(where, meta, teacher, builder):
+def check_teacher(
+    where,              # the bank as the message names it (its path)
+    meta,               # the bank's metadata (`teacher`, `ckpt`, `teacher_weights`)
+    teacher,            # this run's teacher: dict of name, ckpt, weights (SHA-256); None or {}: not checked
+    builder,            # the command that rebuilds the bank, named in the message
+):
     "Refuse a bank another teacher built: its weights' checksum (or, for banks without one, its experiment and step) must be this teacher's."
     if not teacher: return
     if meta.get('teacher_weights') and teacher.get('weights'): same = meta['teacher_weights'] == teacher['weights']
@@ -40,7 +51,14 @@ class LogitsBank:
     def __len__(self): return len(self.logits)
     @property
     def fingerprint(self): return self.meta.get('fingerprint')
-    def check(self, fingerprint, what='the training data', n=None, num_class=None, teacher=None):
+    def check(
+        self,
+        fingerprint,                # fingerprint of the split the run uses
+        what='the training data',   # that split as the messages name it
+        n=None,                     # the split's number of rows; None: not checked
+        num_class=None,             # the run's number of classes; None: not checked
+        teacher=None,               # the run's teacher: dict of name, ckpt, weights; None: not checked
+    ):
         "Refuse a bank built from other data, cut to other rows, with other classes, or from another teacher (`teacher`: dict of name, ckpt, weights)."
         where = self.meta.get('path', 'logits bank')
         if self.fingerprint != fingerprint:
@@ -67,7 +85,15 @@ class LogitsBank:
         except Exception as e: raise UserError(f"{path}: not a kdnli logits bank ({type(e).__name__})") from None
         return cls(logits, {**meta, 'path': str(path)})
 
-def teacher_over_split(d, ckpt, dataset, device_id=-1, data_dir=None, precision='no', progress=True):
+def teacher_over_split(
+    d,                  # teacher experiment (`Experiment` or its folder)
+    ckpt,               # teacher checkpoint step
+    dataset,            # split to encode (e.g. 'train')
+    device_id=-1,       # GPU index, -1 for the CPU
+    data_dir=None,      # data source; None: the teacher's `data_dir`
+    precision='no',     # 'bf16' or 'fp16' casts the teacher's weights; 'no' keeps them as saved
+    progress=True,      # show a tokenization progress bar
+):
     "What every bank builder needs: (experiment, split, encoded split, teacher checkpoint `ckpt` in eval mode on its device)."
     E = Experiment(d)
     E.config; E.checkpoint(ckpt)                                    # a wrong folder or step fails before any data is read
@@ -93,7 +119,16 @@ class BankConfig(Config):
     @property
     def teacher(self): return Experiment.at(self.runs_dir, self.experiment, self.model, self.task)
 
-def build_logits_bank(d, ckpt, dataset='train', batch_size=256, device_id=-1, data_dir=None, precision='no', progress=True):
+def build_logits_bank(
+    d,                  # teacher experiment (`Experiment` or its folder)
+    ckpt,               # teacher checkpoint step
+    dataset='train',    # split to run over
+    batch_size=256,     # inference batch size
+    device_id=-1,       # GPU index, -1 for the CPU
+    data_dir=None,      # data source; None: the teacher's `data_dir`
+    precision='no',     # 'bf16' or 'fp16' casts the teacher's weights; 'no' keeps them (the bank is float32 either way)
+    progress=True,      # show progress bars
+):
     "Run checkpoint `ckpt` of teacher experiment `d` over `dataset` in eval mode; save and return the bank (under the folder's `banks` lock)."
     E = Experiment(d); E.config
     with E.lock('banks'):
@@ -127,7 +162,14 @@ class MemoryBank:
     def dim(self): return next(iter(self.layers.values())).shape[1]
     @property
     def fingerprint(self): return self.meta.get('fingerprint')
-    def check(self, fingerprint, dim=None, what='the training data', n=None, teacher=None):
+    def check(
+        self,
+        fingerprint,                # fingerprint of the split the run uses
+        dim=None,                   # vector width the student side expects; None: not checked
+        what='the training data',   # that split as the messages name it
+        n=None,                     # the split's number of rows; None: not checked
+        teacher=None,               # the run's teacher: dict of name, ckpt, weights, and optionally hidden (width), layers (depth); None: not checked
+    ):
         "Refuse a bank built from other data, cut to other rows, whose width is not `dim`, or that is not the teacher's (`teacher`: dict of name, ckpt, weights, hidden size, layers)."
         where = self.meta.get('path', 'memory bank')
         if self.fingerprint != fingerprint:
@@ -162,7 +204,15 @@ class MemoryBank:
         except Exception as e: raise UserError(f"{path}: not a kdnli memory bank ({type(e).__name__})") from None
         return cls(layers, {**meta, 'path': str(path)})
 
-def bank_vectors(model, enc, layers, kind='cls', batch_size=256, device='cpu', progress=False):
+def bank_vectors(
+    model,              # teacher `NLIModel`, already on `device`
+    enc,                # the tokenized split (`Encoded`)
+    layers,             # layers to keep (1-based); with 'pooler' they only name the pooled vector (e.g. [0])
+    kind='cls',         # 'cls': each layer's [CLS]; 'pooler': the pooled vector; anything else ('mean'): mean over real tokens
+    batch_size=256,     # inference batch size
+    device='cpu',       # torch device the batches are sent to
+    progress=False,     # show a progress bar
+):
     "{layer: (N, D) fp16 CPU tensor} of normalised vectors, in the split's order (one `forward_split`, one host copy per batch); with several processes on the main one only ({} elsewhere)."
     def keep(o):
         vs = [o.pooled if kind == 'pooler' else (o.layer_cls(l) if kind == 'cls' else o.layer_mean(l)) for l in layers]
@@ -176,7 +226,18 @@ class MembankConfig(BankConfig):
     embedding_type: Literal['cls', 'mean', 'pooler'] = 'cls'   # [CLS], masked mean, or pooler output
     layer_wise: bool = False                                   # one bank per teacher layer (else the last layer only)
 
-def build_memory_bank(d, ckpt, dataset='train', kind='cls', layer_wise=False, batch_size=256, device_id=-1, data_dir=None, precision='no', progress=True):
+def build_memory_bank(
+    d,                  # teacher experiment (`Experiment` or its folder)
+    ckpt,               # teacher checkpoint step
+    dataset='train',    # split to run over
+    kind='cls',         # vector per example: 'cls', 'mean' (over real tokens) or 'pooler' (--embedding_type)
+    layer_wise=False,   # keep every layer, else the last only ('pooler' always keeps one: layer 0)
+    batch_size=256,     # inference batch size
+    device_id=-1,       # GPU index, -1 for the CPU
+    data_dir=None,      # data source; None: the teacher's `data_dir`
+    precision='no',     # 'bf16' or 'fp16' casts the teacher's weights; 'no' keeps them (the bank is fp16 either way)
+    progress=True,      # show progress bars
+):
     "Run teacher checkpoint `ckpt` of experiment `d` over `dataset` in eval mode and store its normalised vectors per layer."
     if kind not in ('cls', 'mean', 'pooler'): raise UserError(f"unknown --embedding_type {kind!r} (cls, mean, pooler)")
     E = Experiment(d); E.config
@@ -206,7 +267,13 @@ def build_membank_cli(argv=None):
 class NegativeSamplerCB(Callback):
     "Draw K negatives per anchor into `xb['neg_index']`: never the anchor, and with `by_label` never the anchor's class."
     order = -5
-    def __init__(self, labels, k, by_label=False, seed=0):
+    def __init__(
+        self,
+        labels,             # class id of every example (N,), by example index
+        k,                  # negatives drawn per anchor (K, --neg_num)
+        by_label=False,     # draw only from the examples of other classes (--defined_by_label)
+        seed=0,             # base seed: each draw is seeded by (seed, step, micro-batch)
+    ):
         self.labels, self.k, self.by_label, self.seed, self.ready = torch.as_tensor(labels), k, by_label, seed, False
     def _setup(self, device):
         self.n, self.dev = len(self.labels), device
@@ -219,7 +286,12 @@ class NegativeSamplerCB(Callback):
             for c, o in enumerate(others): self.table[c, :len(o)] = o
             self.table = self.table.to(device)
         self.ready = True
-    def draw(self, idx, step=0, micro=0):
+    def draw(
+        self,
+        idx,                # anchor example indices (B,), on the device to draw on
+        step=0,             # training step (part of the draw's seed)
+        micro=0,            # micro-batch within the step (part of the draw's seed)
+    ):
         "Negatives (B, K) for anchors `idx`."
         if not self.ready: self._setup(idx.device)
         g = torch.Generator(device=idx.device).manual_seed(self.seed * 1_000_003 + step * 1009 + micro)
@@ -239,7 +311,17 @@ class NegativeSamplerCB(Callback):
 # %% ../nbs/04_membank.ipynb #6de46330
 class CRDBank(torch.nn.Module):
     "CRD's trainable heads (student and teacher side, one pair per contrasted layer) and momentum banks of projected vectors."
-    def __init__(self, bank, pairs, d_student, dim=128, momentum=0.5, device='cpu', seed=0, chunk=65536):
+    def __init__(
+        self,
+        bank,               # the frozen raw `MemoryBank`: input of the teacher-side heads
+        pairs,              # (student layer, teacher layer) pairs; one pair of heads and of banks each
+        d_student,          # student hidden size (input width of the student-side heads)
+        dim=128,            # width d of the shared projected space (--crd_dim)
+        momentum=0.5,       # bank momentum m in [0, 1): B[i] <- norm(m B[i] + (1-m) v_i) (--bank_momentum)
+        device='cpu',       # device the momentum banks live on
+        seed=0,             # seed of the random initial student-side banks (the heads use torch's global RNG)
+        chunk=65536,        # rows projected at a time when the teacher-side banks are initialised
+    ):
         super().__init__()
         if not 0 <= momentum < 1: raise UserError(f"--bank_momentum {momentum}: must be in [0, 1)")
         self.raw, self.pairs, self.momentum, self.dim = bank, [tuple(p) for p in pairs], float(momentum), dim
@@ -260,7 +342,12 @@ class CRDBank(torch.nn.Module):
         R = self.raw.layer(self.pairs[j][1]); h = self.head_t[j]
         return F.normalize(h(R[idx.to(R.device)].to(h.weight.device).float()).float(), dim=-1)
     @torch.no_grad()
-    def update(self, out, xb, kind='cls'):
+    def update(
+        self,
+        out,                # the student's outputs for the batch (`NLIOutput` with `hidden`)
+        xb,                 # the batch: `xb['index']` names the rows to update
+        kind='cls',         # student vector: 'cls', 'mean' or 'pooler' (as in `crd_loss`)
+    ):
         "Fold this batch's embeddings into both banks with momentum (call after the backward pass)."
         idx, m = xb['index'], self.momentum
         new = [(self.embed_s(j, student_vector(out, ls, kind)), self.embed_t(j, idx)) for j, (ls, _) in enumerate(self.pairs)]

@@ -72,7 +72,13 @@ class NLIModel(nn.Module):
         self.hf = hf
 
     @classmethod
-    def from_encoder(cls, enc, num_class=3, dropout=0.1, labels=None):
+    def from_encoder(
+        cls,
+        enc,                # a transformers base model (`AutoModel`): its weights kept, its config copied
+        num_class=3,        # number of classes of the head
+        dropout=0.1,        # dropout before the head (`classifier_dropout`)
+        labels=None,        # class names by id (`num_class` of them); None: MNLI's for 3 classes, else `LABEL_i`
+    ):
         "The family's sequence-classification model around encoder `enc` (its weights kept), with class names `labels`; pooler-classifying families get the seed's head."
         from transformers import AutoModelForSequenceClassification
         from accelerate import init_empty_weights
@@ -111,7 +117,14 @@ class NLIModel(nn.Module):
         pooler = getattr(self.encoder, 'pooler', None)
         return pooler(h) if pooler is not None else h[:, 0]
 
-    def forward(self, input_ids, attention_mask=None, token_type_ids=None, hidden=False, **_):
+    def forward(
+        self,
+        input_ids,             # (bs, S) token ids
+        attention_mask=None,   # (bs, S): 1 for real tokens, 0 for padding
+        token_type_ids=None,   # (bs, S) segment ids; dropped for families with one segment type (type_vocab_size < 2)
+        hidden=False,          # also return every layer's hidden states and the pooled vector
+        **_,                   # other batch entries (labels, index...), ignored
+    ):
         kw = {} if token_type_ids is None or self.config.type_vocab_size < 2 else {'token_type_ids': token_type_ids}
         o = self.hf(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=hidden, return_dict=True, **kw)
         return NLIOutput(o.logits, o.hidden_states if hidden else None, self.pool(o.hidden_states[-1]) if hidden else None, attention_mask)
@@ -121,7 +134,13 @@ def _encoder_from_config(cfg):
     from transformers import AutoModel
     return AutoModel.from_config(cfg, add_pooling_layer=True, attn_implementation='sdpa') if cfg.model_type == 'bert' else AutoModel.from_config(cfg, attn_implementation='sdpa')
 
-def build_model(ptrain_ver, num_class=3, dropout=0.1, seed=None, labels=None):
+def build_model(
+    ptrain_ver,         # hub name, local folder, or a built-in tiny name (a key of `TINY`, randomly initialised)
+    num_class=3,        # number of classes of the head
+    dropout=0.1,        # dropout before the head
+    seed=None,          # `torch.manual_seed` set before any weight is drawn; None leaves the RNG as it is
+    labels=None,        # class names by id; None: MNLI's for 3 classes, else `LABEL_i`
+):
     "A fresh `NLIModel` with class names `labels` (default MNLI's for 3 classes): pretrained encoder from `ptrain_ver` (hub name or folder) or a random built-in tiny one; returns (model, tokenizer)."
     from transformers import AutoConfig, AutoModel, BertConfig
     if seed is not None: torch.manual_seed(seed)
@@ -155,7 +174,13 @@ def save_hf(model, folder):
     "`save_pretrained` of `model`'s transformers model into `folder` (safetensors, quietly)."
     with no_hf_bars(): model.hf.save_pretrained(str(folder), safe_serialization=True)
 
-def save_model(model, path, tokenizer=None, extra=None, also=None):
+def save_model(
+    model,              # the `NLIModel` to save
+    path,               # checkpoint folder to write (published by an atomic rename)
+    tokenizer=None,     # saved into the folder as well when given
+    extra=None,         # dict of extra `kdnli.json` entries (step, data fingerprint...)
+    also=None,          # `also(tmp)` adds files to the temporary folder before checksums are taken and it is published
+):
     "Save `model` (and `tokenizer`) as a transformers folder plus `kdnli.json`, atomically; `also(tmp)` may add files before it is published. `kdnli.json`, written last, lists the SHA-256 of every other file."
     with atomic_path(path) as tmp:
         tmp.mkdir(parents=True)
@@ -237,7 +262,11 @@ def max_positions(cfg):
     if n is None: return None
     return n - (cfg.pad_token_id + 1 if cfg.model_type in ('roberta', 'xlm-roberta', 'camembert', 'longformer') and cfg.pad_token_id is not None else 0)
 
-def check_seq_len(model, max_seq_len, who=None):
+def check_seq_len(
+    model,              # an `NLIModel` (reads its transformers `config`)
+    max_seq_len,        # the truncation length asked for (--max_seq_len), in tokens
+    who=None,           # what the error message names the model as (e.g. the flag it came from); None: no prefix
+):
     "Refuse a truncation length longer than `model` (named `who` in the message, if given) can take: it would crash at the first long example, hours into a run."
     n = max_positions(model.config)
     if n is not None and max_seq_len > n:
@@ -248,7 +277,19 @@ def check_seq_len(model, max_seq_len, who=None):
 def _logits(o): return {'logits': o.logits.float()}
 
 @torch.no_grad()
-def forward_split(model, enc, keep=_logits, batch_size=256, device='cpu', precision='no', hidden=False, progress=False, desc='eval', multiple=8, gather='all'):
+def forward_split(
+    model,              # `NLIModel`, already on `device` (put in eval mode here)
+    enc,                # the tokenized split (`Encoded`)
+    keep=_logits,       # `keep(out)` -> {name: (bs, ...) tensor} from each batch's `NLIOutput`; default: float32 logits
+    batch_size=256,     # examples per forward pass
+    device='cpu',       # torch device the batches are sent to
+    precision='no',     # autocast dtype: 'bf16' or 'fp16'; anything else ('no'): no autocast
+    hidden=False,       # ask the model for hidden states and the pooled vector (when `keep` reads them)
+    progress=False,     # show a tqdm bar (on the main process)
+    desc='eval',        # the progress bar's label
+    multiple=8,         # pad each batch's length up to a multiple of this
+    gather='all',       # with several processes: 'all' returns the results on every process, 'main' on the main one only ({} elsewhere)
+):
     "Run `model` in eval mode over every example of `enc`; `keep(out)` picks {name: (bs, ...) tensor} per batch. Returns {name: (N, ...) CPU tensor} in the split's order (with several processes: on every process, or with `gather='main'` on the main one only)."
     from tqdm.auto import tqdm
     model.eval()
@@ -273,7 +314,15 @@ def forward_split(model, enc, keep=_logits, batch_size=256, device='cpu', precis
                 out[k][ti] = v
     return out
 
-def predict(model, enc, batch_size=256, device='cpu', precision='no', progress=False, multiple=8):
+def predict(
+    model,              # `NLIModel`, already on `device`
+    enc,                # the tokenized split (`Encoded`)
+    batch_size=256,     # examples per forward pass
+    device='cpu',       # torch device the batches are sent to
+    precision='no',     # autocast dtype: 'bf16' or 'fp16'; anything else ('no'): no autocast
+    progress=False,     # show a progress bar
+    multiple=8,         # pad each batch's length up to a multiple of this
+):
     "Logits (N, C) for every example of `enc`, in the split's order; the model is put in eval mode."
     return forward_split(model, enc, _logits, batch_size, device, precision, False, progress, 'eval', multiple).get('logits', torch.empty(0, model.num_class))
 
@@ -289,7 +338,11 @@ def minilm_dir():
     return next((Path(c) for c in cands if c and (Path(c)/'config.json').exists()), None)
 
 # %% ../nbs/02_models.ipynb #bd4441c9
-def layer_map(spec, n_student, n_teacher):
+def layer_map(
+    spec,               # 'even', 'odd', 'first', 'last', or a comma list of teacher layers like '2,4,6'
+    n_student,          # number of student layers
+    n_teacher,          # number of teacher layers
+):
     "Teacher layers (1-based) that student layers 1..n_student map to."
     spec = str(spec).strip()
     if n_student > n_teacher and spec in ('even', 'odd', 'first', 'last'):
@@ -307,8 +360,18 @@ def layer_map(spec, n_student, n_teacher):
     return out
 
 # %% ../nbs/02_models.ipynb #78a6a0d5
-def build_student(teacher, d_model=None, d_ff=None, num_attention_heads=None, num_hidden_layers=6, type_vocab_size=None,
-                  dropout=0.1, layers='even', init='teacher', seed=None):
+def build_student(
+    teacher,                    # the teacher `NLIModel` (a BERT when `init='teacher'`); gives the vocabulary, classes and defaults
+    d_model=None,               # hidden size (--d_model); None: the teacher's
+    d_ff=None,                  # feed-forward (intermediate) size (--d_ff); None: the teacher's
+    num_attention_heads=None,   # attention heads, must divide `d_model`; None: the teacher's
+    num_hidden_layers=6,        # number of student layers
+    type_vocab_size=None,       # segment vocabulary size; None: the teacher's
+    dropout=0.1,                # hidden, attention and head dropout
+    layers='even',              # layer map (see `layer_map`): the teacher layer each student layer copies
+    init='teacher',             # 'teacher': copy embeddings, mapped layers, pooler and head; 'random': keep fresh weights
+    seed=None,                  # `torch.manual_seed` set first; None leaves the RNG as it is
+):
     "A student `NLIModel` shaped by the seed's flags, initialised from `teacher` through the layer map (or randomly: `init='random'`)."
     from transformers import BertConfig
     if seed is not None: torch.manual_seed(seed)
@@ -350,7 +413,13 @@ class Experiment:
     def __init__(self, path): self.path, self._cfg, self._tok = Path(path), None, None
 
     @classmethod
-    def at(cls, runs_dir, experiment, model, task):
+    def at(
+        cls,
+        runs_dir,           # folder holding the experiments (--runs_dir)
+        experiment,         # experiment name (--experiment)
+        model,              # model family in the folder name (--model, e.g. bert)
+        task,               # task name (--task, e.g. mnli)
+    ):
         "The experiment the seed's flags name: `{runs_dir}/{experiment}_{model}_{task}`."
         return cls(Path(runs_dir)/f"{experiment}_{model}_{task}")
 
@@ -417,19 +486,34 @@ class Experiment:
         elif not re.fullmatch(r'\d+', str(ckpt)): raise UserError(f"--ckpt {ckpt!r}: a step number, 'best' or 'last'")
         return int(ckpt), self.checkpoint(int(ckpt))
 
-    def load_model(self, step, device='cpu', precision='no'):
+    def load_model(
+        self,
+        step,               # checkpoint step (`model-{step}`)
+        device='cpu',       # torch device to load onto
+        precision='no',     # 'bf16' or 'fp16' casts the weights (inference); anything else keeps them as saved
+    ):
         "Checkpoint `step` as an `NLIModel` on `device`; `precision` bf16/fp16 casts the weights (inference)."
         m = load_model(self.checkpoint(step), device)
         return m.to({'bf16': torch.bfloat16, 'fp16': torch.float16}[precision]) if precision in ('bf16', 'fp16') else m
 
-    def encode(self, split, data_dir=None, progress=True):
+    def encode(
+        self,
+        split,              # split name (e.g. 'train', 'dev_matched')
+        data_dir=None,      # data source to read it from; None: the experiment's `data_dir`
+        progress=True,      # show a tokenization progress bar
+    ):
         "(Split, Encoded) of `split` read from `data_dir` (default: the experiment's) and tokenized as the experiment was trained."
         return encode_split(data_dir or self.config['data_dir'], split, self.tokenizer(), self.config['max_seq_len'], progress, self.task)
 
     def logits_bank_path(self, ckpt, dataset='train'):
         "Where the logits bank of checkpoint `ckpt` over `dataset` lives."
         return self.path/(f'logitsbank-{ckpt}.safetensors' if dataset == 'train' else f'logitsbank-{ckpt}-{dataset}.safetensors')
-    def membank_path(self, ckpt, kind='cls', dataset='train'):
+    def membank_path(
+        self,
+        ckpt,               # teacher checkpoint step
+        kind='cls',         # vector kind: 'cls', 'mean' or 'pooler'
+        dataset='train',    # split the bank covers
+    ):
         "Where the memory bank of checkpoint `ckpt` (vectors `kind`) over `dataset` lives."
         return self.path/(f'membank-{ckpt}-{kind}.safetensors' if dataset == 'train' else f'membank-{ckpt}-{kind}-{dataset}.safetensors')
 
@@ -475,7 +559,14 @@ class Experiment:
             return p
         raise UserError(f"--resume: every checkpoint in {self.path} with a trainer state is damaged ({passed[0]}); pass --overwrite to start over, or pick another --experiment")
 
-    def start(self, config, tokenizer, keys=(), resume=False, overwrite=False):
+    def start(
+        self,
+        config,             # the run's config dict, written to `config.json` by a new run
+        tokenizer,          # saved into the folder's `tokenizer/` by a new run
+        keys=(),            # config keys that must not change when resuming
+        resume=False,       # continue from the newest intact checkpoint with a trainer state (--resume)
+        overwrite=False,    # remove an earlier run (checkpoints, logs, banks, evaluations) instead of refusing (--overwrite)
+    ):
         "Begin or continue a run (under the `run` lock): refuses to clobber checkpoints unless `resume` (then any change of `keys`) or `overwrite`; resumes from the newest intact checkpoint; writes config and tokenizer for a new run (the main process). Returns the checkpoint to resume from, or None."
         ck, resume_from = self.checkpoints(), None
         if resume and ck:

@@ -4,25 +4,26 @@
 
 # %% ../nbs/10_pipeline.ipynb #94aed38e
 from __future__ import annotations
-import html, platform, sys, time
+import html, inspect, platform, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 import numpy as np
 import torch
-from .core import Config, UserError, api_only, as_device, atomic_path, check_flags, read_json, resolve_device, run_cli, write_json
+from .core import Config, UserError, api_only, as_device, atomic_path, check_flags, read_json, resolve_device, resolve_precision, run_cli, write_json
 from .data import get_task, load_split, resolve_data_dir, synthetic_dir
 from .models import Experiment, count_params, no_hf_bars, predict
 from .membank import LogitsBank, MemoryBank, build_logits_bank, build_memory_bank
 from .trainers import ContrastConfig, DistillConfig, FineTuneConfig, LayerwiseContrastConfig, contrast_distill, distill, fine_tune
-from .eval import evaluate_experiment
-from .plots import cls_embeddings, plot_confusion, plot_curves, plot_embeddings, plot_methods, reduce_2d, save_figure, subsample
+from .eval import evaluate_experiment, paired_bootstrap
+from .plots import MODEL_NAMES, cls_embeddings, model_style, plot_confusion, plot_curves, plot_embeddings, plot_methods, reduce_2d, save_figure, subsample
 from .deploy import export_model
 
 # %% auto #0
 __all__ = ['METHOD_NAMES', 'FIG_TITLES', 'PipelineConfig', 'DemoConfig', 'prepare_data', 'train_teacher', 'build_banks',
-           'distill_student', 'train_students', 'measure_speed', 'result_rows', 'seed_comparison', 'make_figures',
-           'export_best', 'run_pipeline', 'findings', 'use_student', 'write_report', 'demo_cli', 'pipeline_cli']
+           'distill_student', 'train_students', 'measure_speeds', 'dev_correct', 'majority_baseline', 'result_rows',
+           'compare_to_ce', 'seed_comparison', 'make_figures', 'export_best', 'run_pipeline', 'findings', 'use_student',
+           'write_report', 'demo_cli', 'pipeline_cli']
 
 # %% ../nbs/10_pipeline.ipynb #503ddd1a
 @dataclass(kw_only=True)
@@ -86,8 +87,7 @@ class DemoConfig(Config):
     seed: int = 1                                   # random seed
     no_progress: bool = False                       # no progress bars
 
-METHOD_NAMES = {'ce': 'CE only', 'kd': 'KD', 'pkd': 'KD + patient KD', 'contrast': 'contrastive + KD', 'layerwise': 'layer-wise contrastive + KD',
-                'crd': 'layer-wise CRD + KD'}
+METHOD_NAMES = {k: v for k, v in MODEL_NAMES.items() if k != 'teacher'}   # the students' methods, named as in every figure (kdnli.plots)
 
 # %% ../nbs/10_pipeline.ipynb #63578f47
 def _say(msg, progress=True):
@@ -117,7 +117,11 @@ def _bank_ok(load, path, fingerprint):
     try: return load(path).fingerprint == fingerprint
     except UserError: return False
 
-def build_banks(c, T, data_dir):
+def build_banks(
+    c:PipelineConfig,          # the pipeline's settings
+    T:Experiment,            # the trained teacher
+    data_dir,                # the data source
+):
     "The teacher's logits bank and (for the contrastive methods) its layer-wise memory bank, unless built already from this data."
     P, s = not c.no_progress, c.teacher_steps
     sp, _ = T.encode('train', data_dir, P)
@@ -126,7 +130,12 @@ def build_banks(c, T, data_dir):
     if any(m in c.method_list for m in ('contrast', 'layerwise', 'crd')) and not _bank_ok(MemoryBank.load, T.membank_path(s, 'cls'), sp.fingerprint):
         build_memory_bank(T, s, 'train', 'cls', layer_wise=True, batch_size=c.eval_batch_size, device_id=c.device_id, data_dir=data_dir, progress=P)
 
-def distill_student(c, method, experiment, seed):
+def distill_student(
+    c:PipelineConfig,          # the pipeline's settings
+    method:str,              # a key of METHOD_NAMES: ce, kd, pkd, contrast, layerwise or crd
+    experiment:str,          # the student's experiment name
+    seed:int,                # its random seed
+):
     "One student of the pipeline: the same student, data and schedule for every method; `method` picks the command and its terms."
     s = c.student_steps
     student = {**_common(c, experiment), **dict(teacher_exp='teacher', tmodel='bert', tckpt=c.teacher_steps, num_hidden_layers=c.student_layers, layer_map=c.layer_map,
@@ -154,45 +163,129 @@ def train_students(c):
                 extra[f'{m}_seed{s}'] = distill_student(c, m, f'{m}_seed{s}', s)
     return dirs, extra
 
-def measure_speed(E, step, enc, batch_size, device, repeats=3):
-    "(inference samples/s over the encoded split, best of `repeats` passes; parameters; layers) of checkpoint `step` of experiment `E`."
-    m = Experiment(E).load_model(step, device).eval()
-    best = 0.
+def measure_speeds(
+    models:dict,             # {name: (experiment, step)}
+    enc,                     # the encoded split every model runs over
+    batch_size:int,          # inference batch
+    device:str,              # torch device
+    repeats:int=5,           # timed passes per architecture (after one untimed warm-up)
+):
+    "{name: {'samples_per_s': median, 'range': [min, max], 'params', 'layers', 'timed_as'}}: inference over the encoded split, for `models` = {name: (experiment, step)}. Each distinct architecture (model class, layers, parameters) is timed once, after an untimed warm-up pass, `repeats` times interleaved with the others, so drift hits all alike and identical students show one speed."
+    groups, loaded = {}, {}
+    for n, (E, step) in models.items():
+        m = Experiment(E).load_model(step, device).eval()
+        key = (type(m).__name__, m.n_layers, count_params(m))
+        groups.setdefault(key, []).append(n)
+        if key not in loaded: loaded[key] = m; predict(m, enc, batch_size, device)      # warm-up
+    times = {k: [] for k in loaded}
     for _ in range(repeats):
-        if device.startswith('cuda'): torch.cuda.synchronize()
-        t0 = time.perf_counter(); predict(m, enc, batch_size, device)
-        if device.startswith('cuda'): torch.cuda.synchronize()
-        best = max(best, len(enc) / (time.perf_counter() - t0))
-    return round(best, 1), count_params(m), m.n_layers
+        for k, m in loaded.items():
+            if device.startswith('cuda'): torch.cuda.synchronize()
+            t0 = time.perf_counter(); predict(m, enc, batch_size, device)
+            if device.startswith('cuda'): torch.cuda.synchronize()
+            times[k].append(len(enc) / (time.perf_counter() - t0))
+    return {n: {'samples_per_s': round(float(np.median(times[k])), 1), 'range': [round(min(times[k]), 1), round(max(times[k]), 1)],
+                'params': k[2], 'layers': k[1], 'timed_as': names[0]} for k, names in groups.items() for n in names}
 
-def result_rows(c, dirs, evals, denc, old):
-    "One row per model: its final checkpoint's accuracy on every dev split of the task, size, and inference speed (measured side by side in this run, reused from `old` results for an unchanged checkpoint)."
+def dev_correct(
+    c:PipelineConfig,          # the pipeline's settings
+    dirs:dict,               # {name: Experiment} of the rows
+    rows:list,               # the result rows (name and scored step)
+    data_dir,                # the data source
+):
+    "{name: {split: per-row correctness}} of each row's scored checkpoint on every dev split, for paired comparisons (kept in out/predictions, keyed by step and split fingerprint)."
+    dev, out = as_device(c.device_id), {}
+    for r in rows:
+        E, model, out[r['name']] = dirs[r['name']], None, {}
+        for s in c.splits:
+            sp, enc = E.encode(s, data_dir, False)
+            f = Path(c.out)/'predictions'/f"{r['name']}-{r['step']}-{s}-{sp.fingerprint[:12]}.npy"
+            if not f.exists():
+                model = model or E.load_model(r['step'], dev).eval()
+                ok = predict(model, enc, c.eval_batch_size, dev, resolve_precision('auto', c.device_id)).argmax(-1).numpy() == np.asarray(sp.label)
+                f.parent.mkdir(parents=True, exist_ok=True)
+                with atomic_path(f) as tmp:
+                    with open(tmp, 'wb') as fh: np.save(fh, ok)
+            out[r['name']][s] = np.load(f)
+    return out
+
+def majority_baseline(
+    T:Experiment,            # any experiment reading the task's data (its tokenizer encodes the splits)
+    splits,                  # the dev splits
+    data_dir,                # the data source
+):
+    "{split: accuracy of always answering the split's most frequent class}: the chance line of the report."
+    out = {}
+    for s in splits:
+        y = np.asarray(T.encode(s, data_dir, False)[0].label)
+        out[s] = round(float(np.bincount(y[y >= 0]).max() / max((y >= 0).sum(), 1)), 4)
+    return out
+
+def result_rows(
+    c:PipelineConfig,          # the pipeline's settings
+    dirs:dict,               # {name: Experiment}, the teacher first
+    evals:dict,              # {name: {split: evaluation}} from `evaluate_experiment`
+    denc,                    # the first dev split, encoded (speed is measured on it)
+    old:dict,                # the results of an earlier run of this folder ({} if none)
+):
+    "One row per model: its final checkpoint's accuracy on every dev split of the task, size, and inference speed (`measure_speeds`, side by side in this run; reused from `old` results when every checkpoint is unchanged)."
     dev, rows = as_device(c.device_id), []
+    steps = {n: E.checkpoints()[-1][0] for n, E in dirs.items()}                        # every run is scored at its last checkpoint
+    prev = {r['name']: r for r in old.get('models', []) if r['step'] == steps.get(r['name']) and r.get('device') == dev and 'samples_per_s_range' in r}
+    speed = ({n: {'samples_per_s': prev[n]['samples_per_s'], 'range': prev[n]['samples_per_s_range'], 'params': prev[n]['params'],
+                  'layers': prev[n]['layers'], 'timed_as': prev[n]['timed_as']} for n in dirs} if set(prev) >= set(dirs) else
+             measure_speeds({n: (E, steps[n]) for n, E in dirs.items()}, denc, c.eval_batch_size, dev))
     for n, E in dirs.items():
-        step = E.checkpoints()[-1][0]                                                  # every run is scored at its last checkpoint
-        prev = next((r for r in old.get('models', []) if r['name'] == n and r['step'] == step and r.get('device') == dev), None)
-        sps, params, layers = (prev['samples_per_s'], prev['params'], prev['layers']) if prev else measure_speed(E, step, denc, c.eval_batch_size, dev)
-        acc = {s: evals[n][s]['checkpoints'][str(step)]['accuracy'] for s in c.splits}
-        rows.append({'name': n, 'method': 'teacher' if n == 'teacher' else METHOD_NAMES[n], 'experiment': E.name, 'step': step,
-                     'layers': layers, 'params': params, 'device': dev, 'samples_per_s': sps, **acc, 'objective': E.config.get('objective')})
+        acc = {s: evals[n][s]['checkpoints'][str(steps[n])]['accuracy'] for s in c.splits}
+        sp = speed[n]
+        rows.append({'name': n, 'method': MODEL_NAMES['teacher'] if n == 'teacher' else METHOD_NAMES[n], 'experiment': E.name, 'step': steps[n],
+                     'layers': sp['layers'], 'params': sp['params'], 'device': dev, 'samples_per_s': sp['samples_per_s'], 'samples_per_s_range': sp['range'],
+                     'timed_as': sp['timed_as'], **acc, 'objective': E.config.get('objective')})
     for r in rows: r['speedup'] = round(r['samples_per_s'] / rows[0]['samples_per_s'], 2)
     return rows
 
-def seed_comparison(c, dirs, extra, evals):
+def compare_to_ce(
+    rows:list,               # result rows (changed in place: 'vs_ce' added to students)
+    correct:dict,            # {name: {split: per-row correctness}} from `dev_correct`
+    splits,                  # the dev splits
+):
+    "Each student's accuracy minus CE only's on every split, with its 95% paired bootstrap interval over the dev rows (`paired_bootstrap`), as row['vs_ce']."
+    if 'ce' not in correct: return rows
+    for r in rows:
+        if r['name'] not in ('teacher', 'ce'):
+            r['vs_ce'] = {s: {k: round(v, 4) if isinstance(v, float) else v for k, v in paired_bootstrap(correct[r['name']][s], correct['ce'][s]).items()} for s in splits}
+    return rows
+
+def seed_comparison(
+    c:PipelineConfig,          # the pipeline's settings
+    dirs:dict,               # {name: Experiment} of the first seed
+    extra:dict,              # {'ce_seed2': Experiment, ...} of the other seeds
+    evals:dict,              # {name: {split: evaluation}}
+):
     "CE only vs KD on the first dev split over the seeds, {'seeds', 'ce', 'kd'} (None when only one seed ran)."
     if not extra: return None
     runs, seeds = {**dirs, **extra}, list(range(c.seed, c.seed + c.compare_seeds))
     def acc(n): return evals[n][c.splits[0]]['checkpoints'][str(runs[n].checkpoints()[-1][0])]['accuracy']
     return {'seeds': seeds, **{m: [acc(m if s == c.seed else f'{m}_seed{s}') for s in seeds] for m in ('ce', 'kd')}}
 
-def make_figures(c, dirs, rows, evals, data_dir, T):
+def make_figures(
+    c:PipelineConfig,          # the pipeline's settings
+    dirs:dict,               # {name: Experiment}, the teacher first
+    rows:list,               # the result rows
+    evals:dict,              # {name: {split: evaluation}}
+    data_dir,                # the data source
+    T:Experiment,            # the teacher
+    baseline:dict=None,      # {split: majority-class accuracy} (the chance line)
+):
     "The report's figures (methods, curves, confusion matrices, [CLS] embeddings of the teacher and the KD student), as {name: [paths]}."
     figs, by, dev = Path(c.out)/'figures', {r['name']: r for r in rows}, as_device(c.device_id)
-    figures = {'methods': save_figure(plot_methods(by, reference='teacher'), figs/'methods'),
-               'curves': save_figure(plot_curves(dirs), figs/'curves')}
+    figures = {'methods': save_figure(plot_methods({n: {s: r[s] for s in c.splits} for n, r in by.items()}, c.splits, 'teacher', baseline), figs/'methods'),
+               'curves_teacher': save_figure(plot_curves({'teacher': T}, title=f'teacher ({c.teacher_steps} updates)'), figs/'curves-teacher')}
+    if students := {n: E for n, E in dirs.items() if n != 'teacher'}:
+        figures['curves_students'] = save_figure(plot_curves(students, title=f'students ({c.student_steps} updates each, same data and schedule)'), figs/'curves-students')
     show = ['teacher'] + [m for m in ('ce', 'kd') if m in dirs]
     d0 = c.splits[0]
-    figures['confusion'] = save_figure(plot_confusion({n: evals[n][d0]['checkpoints'][str(by[n]['step'])]['confusion'] for n in show}), figs/'confusion')
+    figures['confusion'] = save_figure(plot_confusion({model_style(n)[0]: evals[n][d0]['checkpoints'][str(by[n]['step'])]['confusion'] for n in show}, T.encode(d0, data_dir, False)[0].names), figs/'confusion')
     pair = ['teacher'] + ([m for m in ('kd', 'ce', *c.method_list) if m in dirs][:1])
     dsp, _ = T.encode(d0, data_dir, False)
     idx = subsample(len(dsp), c.plot_points, 0)
@@ -214,7 +307,12 @@ def make_figures(c, dirs, rows, evals, data_dir, T):
     return figures
 
 # %% ../nbs/10_pipeline.ipynb #2dd75057
-def export_best(c, dirs, rows, data_dir):
+def export_best(
+    c:PipelineConfig,          # the pipeline's settings
+    dirs:dict,               # {name: Experiment}
+    rows:list,               # the result rows (the best student on the first dev split is exported)
+    data_dir,                # the data source (scored again through plain transformers)
+):
     "The best student on the first dev split exported to `out/student` (reused when already exported from the same checkpoint), then reloaded with plain transformers and scored there."
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     students = [r for r in rows if r['name'] != 'teacher']
@@ -233,7 +331,20 @@ def export_best(c, dirs, rows, data_dir):
             'split': d0, f'kdnli_{d0}': b[d0], f'transformers_{d0}': float((torch.cat(pred).numpy() == sp.label).mean())}
 
 # %% ../nbs/10_pipeline.ipynb #2602ac18
-def run_pipeline(c: PipelineConfig = None, **kw):
+def _keywords_of(cfg):
+    "Show `cfg`'s fields as the keyword parameters of `f(c=None, **kw)`: help(), show_doc and editors list every setting, with its comment as docment."
+    def deco(f):
+        own = [p for p in inspect.signature(f).parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
+        f.__signature__ = inspect.Signature(own + list(inspect.signature(cfg).parameters.values()))
+        f.__delwrap__ = cfg                       # fastcore's docments reads the delegated fields' comments from here
+        return f
+    return deco
+
+@_keywords_of(PipelineConfig)
+def run_pipeline(
+    c:PipelineConfig=None,   # the settings; or give them as keywords (every field of PipelineConfig, below)
+    **kw,
+):
     "Run (or continue) the whole pipeline; returns the results dict also written to `out/results.json`."
     c = c or PipelineConfig(**kw)
     out, P = Path(c.out), not c.no_progress
@@ -253,13 +364,15 @@ def run_pipeline(c: PipelineConfig = None, **kw):
     resf = out/'results.json'
     _, denc = T.encode(c.splits[0], data_dir, False)
     rows = result_rows(c, dirs, evals, denc, read_json(resf) if resf.exists() else {})
-    seed_cmp = seed_comparison(c, dirs, extra, evals); stage('speed')
-    _say("[7/8] figures", P); figures = make_figures(c, dirs, rows, evals, data_dir, T); stage('figures')
+    rows = compare_to_ce(rows, dev_correct(c, dirs, rows, data_dir), c.splits)
+    seed_cmp, baseline = seed_comparison(c, dirs, extra, evals), majority_baseline(T, c.splits, data_dir); stage('speed')
+    _say("[7/8] figures", P); figures = make_figures(c, dirs, rows, evals, data_dir, T, baseline); stage('figures')
     _say("[8/8] export of the best student, report", P)
     exported = export_best(c, dirs, rows, data_dir); stage('export')
     res = {'settings': c.to_dict(), 'data_dir': str(data_dir), 'models': rows, 'figures': {k: [str(p.relative_to(out)) for p in v] for k, v in figures.items()},
            'timings_s': timings, 'machine': {'device': torch.cuda.get_device_name(c.device_id) if c.device_id >= 0 else f'CPU ({torch.get_num_threads()} threads, {platform.machine()})',
-                                             'torch': torch.__version__}, 'seed_comparison': seed_cmp, 'findings': findings(rows, seed_cmp, c.splits), 'task': c.task, 'splits': list(c.splits),
+                                             'torch': torch.__version__}, 'seed_comparison': seed_cmp, 'baseline': baseline,
+           'findings': findings(rows, seed_cmp, c.splits, baseline, synthetic=c.data_dir is None), 'task': c.task, 'splits': list(c.splits),
            'export': exported}
     write_report(out, res); stage('report')
     write_json(resf, res)                                                               # res['timings_s'] is `timings`, report stage included
@@ -267,19 +380,28 @@ def run_pipeline(c: PipelineConfig = None, **kw):
     return res
 
 # %% ../nbs/10_pipeline.ipynb #9153cd65
-def findings(rows, seed_cmp=None, splits=('dev_matched', 'dev_mismatched')):
-    "Sentences stating what the results table shows on the dev `splits` (the first decides), and, with `seed_cmp`, what CE only vs KD over several seeds shows."
+def _pts(iv): return f"[{100 * iv['lo']:+.2f}, {100 * iv['hi']:+.2f}]"
+
+def findings(
+    rows:list,               # result rows, the teacher first (with 'vs_ce' from `compare_to_ce` where available)
+    seed_cmp:dict=None,      # {'seeds', 'ce', 'kd'} from `seed_comparison`, or None
+    splits=('dev_matched', 'dev_mismatched'),   # the dev splits; the first decides
+    baseline:dict=None,      # {split: majority-class accuracy}
+    synthetic:bool=False,    # the data is kdnli's synthetic set (its dev_mismatched is out of distribution by design)
+):
+    "Sentences stating what the results table shows: the first dev split decides; the others are reported beside it (with their chance level and, for the synthetic dev_mismatched, what it is); KD vs CE only with its paired bootstrap interval (row['vs_ce']) and, with `seed_cmp`, over several seeds."
     by, d0 = {r['name']: r for r in rows}, splits[0]
     out = []
     if 'teacher' in by and len(rows) > 1:
         t = by['teacher'][d0]
-        below = [r['name'] for r in rows if r['name'] != 'teacher' and r[d0] >= t]
+        below = [r['method'] for r in rows if r['name'] != 'teacher' and r[d0] >= t]
         out.append(f"The teacher ({t:.4f} on {d0}) is above every student." if not below else
                    f"The teacher ({t:.4f} on {d0}) is NOT above every student: {', '.join(below)} match or beat it.")
     if 'kd' in by and 'ce' in by:
-        g = by['kd'][d0] - by['ce'][d0]
-        out.append(f"KD is {'above' if g > 0 else 'not above'} CE only on {d0} ({by['kd'][d0]:.4f} vs {by['ce'][d0]:.4f}, "
-                   f"{100 * g:+.2f} points)" + ("; a gap under one point is within the seed-to-seed spread of these short runs (about 0.5 points)." if abs(g) < 0.01 else "."))
+        g, iv = by['kd'][d0] - by['ce'][d0], by['kd'].get('vs_ce', {}).get(d0)
+        out.append(f"KD is {'above' if g > 0 else 'not above'} CE only on {d0} ({by['kd'][d0]:.4f} vs {by['ce'][d0]:.4f}, {100 * g:+.2f} points)" +
+                   (f"; the 95% paired bootstrap interval over its {iv['n']:,} rows is {_pts(iv)} points, " +
+                    ("so this dev set tells them apart." if iv['lo'] > 0 or iv['hi'] < 0 else "which includes zero: this dev set cannot tell them apart.") if iv else "."))
     if seed_cmp:
         import statistics as st
         ce, kd, n = seed_cmp['ce'], seed_cmp['kd'], len(seed_cmp['seeds'])
@@ -290,7 +412,22 @@ def findings(rows, seed_cmp=None, splits=('dev_matched', 'dev_mismatched')):
             f", but by less than the seed-to-seed spread of the difference ({100 * sd:.2f} points): not settled at this budget")
         out.append(f"Over seeds {', '.join(map(str, seed_cmp['seeds']))} ({d0}, same student, data and schedule): CE only "
                    f"{st.mean(ce):.4f} ± {st.stdev(ce) if n > 1 else 0:.4f}, KD {st.mean(kd):.4f} ± {st.stdev(kd) if n > 1 else 0:.4f} (mean ± sd); "
-                   f"KD wins on {sum(d > 0 for d in diffs)} of {n} seeds, mean difference {100 * md:+.2f} points. {verdict}.")
+                   f"KD wins on {sum(d > 0 for d in diffs)} of {n} seeds, mean difference {100 * md:+.2f} points. {verdict}." +
+                   (f" From {n} seeds a spread is itself uncertain: a rough guide." if n < 5 else ""))
+    for s in splits[1:]:
+        lo, hi = min(r[s] for r in rows), max(r[s] for r in rows)
+        b, best = (baseline or {}).get(s), max(rows, key=lambda r: r[s])
+        txt = f"On {s} the models score {lo:.4f} to {hi:.4f}" + (f", against {b:.4f} for always answering its most frequent class" if b is not None else '')
+        txt += f"; best: {best['method']}"
+        if 'teacher' in by and len(rows) > 1:
+            rank = 1 + sum(r[s] > by['teacher'][s] for r in rows)
+            txt += f"; the teacher ({by['teacher'][s]:.4f}) ranks {rank} of {len(rows)}"
+        if 'kd' in by and (iv := by['kd'].get('vs_ce', {}).get(s)): txt += f"; KD minus CE only {100 * iv['diff']:+.2f} points {_pts(iv)}"
+        txt += '.' + (" Every model is near chance there." if b is not None and hi - b < 0.1 else '')
+        if synthetic and s == 'dev_mismatched':
+            txt += (" That split is out of distribution by design: its two topics, their words and one sentence form never occur in training, "
+                    f"so it measures transfer to unseen words rather than fit, and the comparisons above are decided on {d0}.")
+        out.append(txt)
     students = [r for r in rows if r['name'] != 'teacher']
     if students:
         b = max(students, key=lambda r: r[d0])
@@ -299,9 +436,16 @@ def findings(rows, seed_cmp=None, splits=('dev_matched', 'dev_mismatched')):
     return out
 
 def _table(rows, splits=('dev_matched', 'dev_mismatched')):
-    head = ['model', 'layers', 'parameters', *splits, 'samples/s', 'speed-up']
-    body = [[r['method'], str(r['layers']), f"{r['params'] / 1e6:.2f} M", *(f"{r[s]:.4f}" for s in splits),
-             f"{r['samples_per_s']:,.0f}", f"{r['speedup']:.2f}x"] for r in rows]
+    d0, vs = splits[0], any('vs_ce' in r for r in rows)
+    head = ['model', 'layers', 'parameters', *splits] + ([f'vs CE only, {d0} (95% CI)'] if vs else []) + ['samples/s: median (range)', 'speed-up']
+    def iv(r):
+        x = r.get('vs_ce', {}).get(d0)
+        return f"{100 * x['diff']:+.2f} {_pts(x)}" if x else ('0 (baseline)' if r['name'] == 'ce' else '')
+    def speed(r):
+        lo, hi = r.get('samples_per_s_range') or (r['samples_per_s'], r['samples_per_s'])
+        return f"{r['samples_per_s']:,.0f} ({lo:,.0f}-{hi:,.0f})"
+    body = [[r['method'], str(r['layers']), f"{r['params'] / 1e6:.2f} M", *(f"{r[s]:.4f}" for s in splits)] + ([iv(r)] if vs else []) +
+            [speed(r), f"{r['speedup']:.2f}x"] for r in rows]
     return head, body
 
 def use_student(x):
@@ -314,8 +458,8 @@ def use_student(x):
             ['from transformers import pipeline', f"nli = pipeline('text-classification', model='{x['folder']}')",
              "nli({'text': 'Anna moved the old kettle.', 'text_pair': 'Anna moved the kettle.'})"])
 
-FIG_TITLES = [('methods', 'Accuracy by method'), ('curves', 'Training curves'), ('confusion', 'Confusion matrices ({split})'),
-              ('cls_pca', '[CLS] embeddings, PCA'), ('cls_tsne', '[CLS] embeddings, t-SNE')]
+FIG_TITLES = [('methods', 'Accuracy by method'), ('curves_teacher', 'Training curves: the teacher'), ('curves_students', 'Training curves: the students'),
+              ('confusion', 'Confusion matrices ({split})'), ('cls_pca', '[CLS] embeddings, PCA'), ('cls_tsne', '[CLS] embeddings, t-SNE')]
 
 def write_report(out, res):
     "report.md and a self-contained-styled report.html beside the figures."
@@ -325,8 +469,10 @@ def write_report(out, res):
     setup = (f"Data: `{res['data_dir']}`{noise}. Teacher: `{s['ptrain_ver']}`, {s['teacher_steps']} updates of {s['batch_size']}. Students: "
              f"{s['student_layers']} layers initialised from the teacher's (layer map `{s['layer_map']}`), {s['student_steps']} updates, "
              f"T = {s['softmax_temp']}, α = {s['soft_weight']}, μ = {s['mu']}, K = {s['neg_num']}, τ = {s['contrast_temp']}. "
-             f"Speed: inference on {splits[0]}, batch {s['eval_batch_size']}, on {res['machine']['device']} (torch {res['machine']['torch']}), "
-             f"all models measured in the same run. Accuracy: the final checkpoint of each run.")
+             f"Accuracy: the final checkpoint of each run, on every dev split" + (f" (always answering the most frequent class scores {', '.join(f'{v:.4f} on {k}' for k, v in res['baseline'].items())})" if res.get('baseline') else '') +
+             f"; differences from CE only with a 95% paired bootstrap interval over the dev rows. Speed: inference on {splits[0]}, batch {s['eval_batch_size']}, "
+             f"on {res['machine']['device']} (torch {res['machine']['torch']}), all models in the same run, 5 timed passes per architecture after a warm-up "
+             f"(identical architectures timed once): median (range). Results on a CPU differ slightly between machines and thread counts.")
     md = ['# kdnli report', '', setup, '', '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     md += ['| ' + ' | '.join(r) + ' |' for r in body]
     md += [''] + [f'- {f}' for f in res['findings']] + ['']

@@ -15,25 +15,50 @@ from .data import LABELS
 from .models import Experiment, ExperimentFlags, forward_split
 
 # %% auto #0
-__all__ = ['PALETTE', 'NOT_PARTS', 'cls_embeddings', 'subsample', 'reduce_2d', 'plot_embeddings', 'save_figure', 'read_log',
-           'read_evals', 'plot_curves', 'plot_confusion', 'plot_methods', 'export_projector', 'plot_cls', 'PlotConfig',
-           'plot_cls_command', 'plot_cls_cli']
+__all__ = ['PALETTE', 'MODEL_NAMES', 'MODEL_COLORS', 'NOT_PARTS', 'model_style', 'cls_embeddings', 'subsample', 'reduce_2d',
+           'plot_embeddings', 'save_figure', 'read_log', 'read_evals', 'plot_curves', 'plot_confusion', 'plot_methods',
+           'export_projector', 'plot_cls', 'PlotConfig', 'plot_cls_command', 'plot_cls_cli']
 
 # %% ../nbs/08_plots.ipynb #a162d207
-PALETTE = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#666666']   # ColorBrewer Dark2: one per class / run
+PALETTE = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#666666']   # ColorBrewer Dark2: one per class
+MODEL_NAMES = {'teacher': 'teacher', 'ce': 'CE only', 'kd': 'KD', 'pkd': 'KD + patient KD', 'contrast': 'contrastive + KD',
+               'layerwise': 'layer-wise contrastive + KD', 'crd': 'layer-wise CRD + KD'}   # one name per method, in every table and figure
+MODEL_COLORS = {'teacher': '#3b3b3b', 'ce': '#4c78a8', 'kd': '#f58518', 'pkd': '#54a24b', 'contrast': '#e45756',
+                'layerwise': '#b279a2', 'crd': '#9d755d'}   # one colour per method (Tableau's), apart from the class colours
+_MORE = ['#72b7b2', '#eeca3b', '#ff9da6', '#bab0ac', '#17becf', '#bcbd22']
 
-def cls_embeddings(model, enc, batch_size=256, device='cpu', progress=False):
+def model_style(key, i=0):
+    "(name, colour) of a model named by its method key ('kd', 'kd_seed2', 'teacher'...); another key keeps its name and takes the i-th spare colour."
+    base = key.split('_seed')[0]
+    if base in MODEL_NAMES: return MODEL_NAMES[base] + (f" (seed {key.split('_seed')[1]})" if '_seed' in key else ''), MODEL_COLORS[base]
+    return key, _MORE[i % len(_MORE)]
+
+def cls_embeddings(
+    model,                   # a kdnli model (teacher or student)
+    enc,                     # the encoded split
+    batch_size:int=256,      # inference batch
+    device:str='cpu',        # torch device ('cpu', 'cuda:0')
+    progress:bool=False,     # show a progress bar
+):
     "{'cls': (N, d), 'pooled': (N, d)} float32 arrays in the split's order (one `forward_split`, eval mode)."
     keep = lambda o: {'cls': o.cls.float(), 'pooled': o.pooled.float()}
     return {k: v.numpy() for k, v in forward_split(model.to(device), enc, keep, batch_size, device, hidden=True, progress=progress, desc='embed').items()}
 
 # %% ../nbs/08_plots.ipynb #63176e0f
-def subsample(n, k, seed=0):
+def subsample(
+    n:int,                   # rows in the split
+    k:int,                   # rows to keep (None or <= 0: all)
+    seed:int=0,              # random seed (the same rows for every model)
+):
     "Sorted indices of at most `k` of `n` rows (all rows when n <= k)."
     if k is None or k <= 0 or n <= k: return np.arange(n)
     return np.sort(np.random.default_rng(seed).choice(n, k, replace=False))
 
-def reduce_2d(X, method='pca', seed=0):
+def reduce_2d(
+    X,                       # (n, d) vectors, n >= 3
+    method:str='pca',        # 'pca' or 'tsne'
+    seed:int=0,              # random seed (PCA's solver, t-SNE)
+):
     "(n, 2) coordinates of `X` by PCA or t-SNE."
     X = np.asarray(X, dtype=np.float32)
     if len(X) < 3: raise UserError(f"need at least 3 examples to plot, got {len(X)}")
@@ -45,7 +70,13 @@ def reduce_2d(X, method='pca', seed=0):
         return TSNE(2, init='pca', random_state=seed, perplexity=float(max(1.0, min(30.0, (len(X) - 1) / 3)))).fit_transform(X)
     raise UserError(f"unknown reduction {method!r} (pca, tsne)")
 
-def plot_embeddings(panels, labels, title=None, label_names=LABELS, size=3.8):
+def plot_embeddings(
+    panels:dict,             # {panel title: (n, 2) coordinates}, the same rows in each
+    labels,                  # gold class id of each row (colours)
+    title:str=None,          # figure title
+    label_names=LABELS,      # class names in id order (legend)
+    size:float=3.8,          # panel size in inches
+):
     "Side-by-side scatter plots, one per {name: (n, 2) coordinates}, coloured by gold label."
     import matplotlib.pyplot as plt
     labels = np.asarray(labels)
@@ -60,7 +91,12 @@ def plot_embeddings(panels, labels, title=None, label_names=LABELS, size=3.8):
     fig.tight_layout()
     return fig
 
-def save_figure(fig, stem, formats=('png', 'svg'), dpi=130):
+def save_figure(
+    fig,                     # a matplotlib figure (closed afterwards)
+    stem,                    # path without the suffix
+    formats=('png', 'svg'),  # file formats to write
+    dpi:int=130,             # resolution of raster formats
+):
     "Write `fig` as stem.png / stem.svg (each written under a temporary name, then renamed); returns the paths."
     import matplotlib.pyplot as plt
     stem, out = Path(stem), []
@@ -94,34 +130,53 @@ def read_evals(d):
 
 def _runs(runs): return {Path(runs).name: Path(runs)} if isinstance(runs, (str, Path)) else {k: Path(v) for k, v in runs.items()}
 
-def plot_curves(runs, ncols=4):
-    "Loss parts, lr and checkpoint accuracy over updates: `runs` is an experiment folder or {name: folder}."
+def _spread(vals): return max(vals) / min(vals) if vals and min(vals) > 0 else 1.0
+
+def plot_curves(
+    runs,                    # an experiment folder, or {name: folder} (method keys get their name and colour)
+    ncols:int=4,             # panels per row
+    title:str=None,          # figure title
+):
+    "Loss parts, lr and checkpoint accuracy over updates, one labelled panel each: `runs` is an experiment folder or {name: folder}; method keys get their name and colour (`model_style`). A loss panel spanning more than 20x is drawn on a log scale; accuracy draws each dev split in its own line style."
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
     runs = _runs(runs)
     logs = {n: read_log(d) for n, d in runs.items()}
     evals = {n: read_evals(d) for n, d in runs.items()}
     parts = ['loss'] + sorted({k for rs in logs.values() for r in rs for k in r if k not in NOT_PARTS and k != 'loss'})
     panels = parts + ['lr'] + (['accuracy'] if any(evals.values()) else [])
+    splits = sorted({s for e in evals.values() for s in e}, key=lambda s: (s != 'dev_matched', s))
+    styles = dict(zip(splits, ('-', '--', ':', '-.')))
     nc = min(ncols, len(panels)); nr = -(-len(panels) // nc)
-    fig, axes = plt.subplots(nr, nc, figsize=(3.4 * nc, 2.6 * nr), squeeze=False)
+    fig, axes = plt.subplots(nr, nc, figsize=(3.4 * nc, 2.7 * nr), squeeze=False)
     for ax, p in zip(axes.flat, panels):
         for i, (n, rs) in enumerate(logs.items()):
-            col = PALETTE[i % len(PALETTE)]
+            name, col = model_style(n, i)
             if p == 'accuracy':
-                for split, ls in zip(sorted({s for e in evals.values() for s in e}, key=lambda s: (s != 'dev_matched', s)), ('-', '--', ':', '-.')):
+                for split in splits:
                     acc = evals[n].get(split)
-                    if acc: ax.plot(sorted(acc), [acc[s] for s in sorted(acc)], ls, marker='o', ms=3, color=col, label=f'{n} {split}')
+                    if acc: ax.plot(sorted(acc), [acc[s] for s in sorted(acc)], styles[split], marker='o', ms=3, color=col, label=f'{name} {split}')
             else:
                 pts = [(r['step'], r[p]) for r in rs if p in r]
-                if pts: ax.plot(*zip(*pts), color=col, label=n, lw=1.4)
+                if pts: ax.plot(*zip(*pts), color=col, label=name, lw=1.4)
+        if p != 'accuracy' and p != 'lr' and _spread([y for l in ax.lines for y in l.get_ydata()]) > 20: ax.set_yscale('log')
+        if p == 'accuracy' and len(splits) > 1:
+            ax.legend([Line2D([], [], color='0.3', ls=styles[s]) for s in splits], splits, fontsize=7, frameon=False)
         ax.set_title(p, fontsize=10); ax.set_xlabel('update', fontsize=8); ax.tick_params(labelsize=8); ax.grid(alpha=0.3)
+        ax.set_ylabel({'lr': 'learning rate', 'accuracy': 'accuracy'}.get(p, f'{p} (log)' if ax.get_yscale() == 'log' else p), fontsize=8)
+    if 'accuracy' in panels and len(panels) > 1: axes.flat[panels.index('accuracy')].set_xlim(axes.flat[0].get_xlim())   # one update axis for every panel
     for ax in list(axes.flat)[len(panels):]: ax.axis('off')
     handles, labels_ = axes.flat[0].get_legend_handles_labels()
-    if len(runs) > 1: fig.legend(handles, labels_, loc='lower center', ncol=min(len(runs), 6), frameon=False, fontsize=9, bbox_to_anchor=(0.5, -0.02))
-    fig.tight_layout(rect=(0, 0.05 if len(runs) > 1 else 0, 1, 1))
+    if len(runs) > 1: fig.legend(handles, labels_, loc='lower center', ncol=min(len(runs), 4), frameon=False, fontsize=9, bbox_to_anchor=(0.5, -0.02))
+    if title: fig.suptitle(title, fontsize=11)
+    fig.tight_layout(rect=(0, 0.07 if len(runs) > 1 else 0, 1, 1))
     return fig
 
-def plot_confusion(cms, label_names=LABELS, size=3.2):
+def plot_confusion(
+    cms:dict,                # {panel title: C x C confusion matrix (rows gold, columns predicted)}
+    label_names=LABELS,      # class names in id order
+    size:float=3.2,          # panel size in inches
+):
     "Row-normalised confusion matrices (rows: gold, columns: predicted) with counts, one panel per {name: matrix}."
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, len(cms), figsize=(size * len(cms), size), squeeze=False)
@@ -137,21 +192,37 @@ def plot_confusion(cms, label_names=LABELS, size=3.2):
     fig.tight_layout()
     return fig
 
-def plot_methods(results, splits=('dev_matched', 'dev_mismatched'), reference=None):
-    "Grouped bars of accuracy per model and split: `results` is {name: {split: accuracy}}; `reference` names a model drawn as a line."
-    import matplotlib.pyplot as plt
+def plot_methods(
+    results:dict,            # {model key or name: {split: accuracy}}
+    splits=('dev_matched', 'dev_mismatched'),   # splits to draw, one hatch each
+    reference:str=None,      # a model of `results` drawn as a dotted line per split (the teacher)
+    baseline:dict=None,      # {split: chance accuracy} drawn as the red dashed line
+):
+    "Accuracy bars from zero, one colour per model (`model_style`), one hatch per split: `results` is {name: {split: accuracy}}; `reference` names a model drawn as a line; `baseline` ({split: accuracy}, e.g. the majority class) is drawn as the chance line."
+    import matplotlib.pyplot as plt, textwrap
+    from matplotlib.patches import Patch
     names = list(results); x = np.arange(len(names)); w = 0.8 / len(splits)
-    fig, ax = plt.subplots(figsize=(1.1 * len(names) + 2, 3.4))
-    vals = [results[n].get(s) for n in names for s in splits if results[n].get(s) is not None]
+    fig, ax = plt.subplots(figsize=(1.15 * len(names) + 2.4, 3.8))
+    hatches, extra = ['', '///', '..', 'xx'], []
     for k, s in enumerate(splits):
         ys = [results[n].get(s) or 0 for n in names]
-        bars = ax.bar(x + (k - (len(splits) - 1) / 2) * w, ys, w, color=PALETTE[k], label=s)
+        cols = [model_style(n, i)[1] for i, n in enumerate(names)]
+        bars = ax.bar(x + (k - (len(splits) - 1) / 2) * w, ys, w, color=cols, alpha=1 if k == 0 else 0.55, hatch=hatches[k % 4], edgecolor='white', lw=0)
         for b_, y in zip(bars, ys):
-            if y: ax.text(b_.get_x() + b_.get_width() / 2, y, f'{y:.3f}', ha='center', va='bottom', fontsize=7)
-        if reference in results and results[reference].get(s): ax.axhline(results[reference][s], color=PALETTE[k], ls=':', lw=1)
-    if vals: ax.set_ylim(max(0, min(vals) - 0.08), min(1, max(vals) + 0.05))
-    ax.set_xticks(x, names, fontsize=9); ax.set_ylabel('accuracy'); ax.grid(axis='y', alpha=0.3)
-    ax.legend(frameon=False, fontsize=8, loc='lower center', bbox_to_anchor=(0.5, 1.0), ncol=len(splits))
+            if y: ax.text(b_.get_x() + b_.get_width() / 2, y + 0.01, f'{y:.3f}', ha='center', va='bottom', fontsize=6.5, rotation=90)
+        extra.append(Patch(facecolor='0.55', alpha=1 if k == 0 else 0.55, hatch=hatches[k % 4], edgecolor='white', label=s))
+    if reference in results:
+        for k, s in enumerate(splits):
+            if results[reference].get(s): ax.axhline(results[reference][s], color=model_style(reference)[1], ls=':', lw=1)
+        extra.append(plt.Line2D([], [], color=model_style(reference)[1], ls=':', label=f'{model_style(reference)[0]} (per split)'))
+    for v in sorted({round(v, 4): v for v in (baseline or {}).values()}.values()):     # equal chance levels: one line
+        ax.axhline(v, color='#c00000', ls='--', lw=1.1)
+        which = [s for s in splits if round((baseline or {}).get(s, -1), 4) == v]
+        extra.append(plt.Line2D([], [], color='#c00000', ls='--', label=f"chance: majority class ({v:.3f}{', ' + which[0] if len(baseline) > 1 and len(which) == 1 else ''})"))
+    ax.set_ylim(0, 1.12); ax.set_yticks(np.arange(0, 1.01, 0.2))
+    ax.set_xticks(x, ['\n'.join(textwrap.wrap(model_style(n, i)[0], 14)) for i, n in enumerate(names)], fontsize=8)
+    ax.set_ylabel('accuracy'); ax.grid(axis='y', alpha=0.3)
+    ax.legend(handles=extra, frameon=False, fontsize=7.5, loc='lower center', bbox_to_anchor=(0.5, 1.0), ncol=min(len(extra), 4))
     fig.tight_layout()
     return fig
 
@@ -163,7 +234,14 @@ def _model_embeddings(d, ckpt, dataset, data_dir, batch_size, dev, progress):
     sp, enc = E.encode(dataset, data_dir, progress)
     return step, sp, cls_embeddings(E.load_model(step, dev), enc, batch_size or E.config.get('batch_size', 32), dev, progress)
 
-def export_projector(d, dataset, embs, labels, step=None, names=LABELS):
+def export_projector(
+    d,                       # experiment folder (written to its tb/)
+    dataset:str,             # split name (the tag prefix)
+    embs:dict,               # {kind: (n, d) array}, e.g. {'cls': ..., 'pooled': ...}
+    labels,                  # class id per row (-1: unlabelled)
+    step:int=None,           # checkpoint step (TensorBoard's global step)
+    names=LABELS,            # class names in id order
+):
     "The full embedding matrices to TensorBoard's projector (the seed's export), one tag per kind, each point named by its class (`names`)."
     from torch.utils.tensorboard import SummaryWriter
     w = SummaryWriter(str(Path(d)/'tb'))
@@ -171,8 +249,22 @@ def export_projector(d, dataset, embs, labels, step=None, names=LABELS):
     for kind, X in embs.items(): w.add_embedding(torch.from_numpy(X), metadata=meta, tag=f'{dataset}/{kind}', global_step=step)
     w.close()
 
-def plot_cls(d, ckpt=None, dataset='dev_matched', batch_size=0, device_id=-1, teacher=None, data_dir=None, max_points=2000,
-             reduce=('pca', 'tsne'), embeddings=('cls',), out=None, projector=True, progress=True, seed=0):
+def plot_cls(
+    d,                       # experiment folder or `Experiment`
+    ckpt=None,               # checkpoint step, 'best' or 'last' (None: best on dev_matched if evaluated, else last)
+    dataset:str='dev_matched',   # split to embed
+    batch_size:int=0,        # inference batch (0: the experiment's)
+    device_id:int=-1,        # GPU index, -1 for the CPU
+    teacher=None,            # (folder, ckpt) of a teacher plotted beside it, or None
+    data_dir=None,           # data source (default: the experiment's)
+    max_points:int=2000,     # plot at most this many rows (0: all)
+    reduce=('pca', 'tsne'),  # reductions to draw
+    embeddings=('cls',),     # 'cls' (last layer [CLS]) and/or 'pooled' (pooler output)
+    out=None,                # output folder (default: the experiment folder/plots)
+    projector:bool=True,     # also write the full matrices to TensorBoard's projector
+    progress:bool=True,      # show progress bars
+    seed:int=0,              # random seed (subsample, reductions)
+):
     "Embed `dataset` with experiment `d` (and `teacher` = (folder, ckpt) beside it), reduce, plot, save; returns the written paths."
     dev = as_device(device_id)
     step, sp, embs = _model_embeddings(d, ckpt, dataset, data_dir, batch_size, dev, progress)

@@ -27,18 +27,34 @@ def _cmd_line(cmd, argv, env):
     code = f"import sys; sys.argv[0] = {cmd!r}; from {mod} import {fn}; {fn}()"
     return [sys.executable, '-c', code, *map(str, argv)], {**os.environ, 'HF_HUB_OFFLINE': '1', 'TOKENIZERS_PARALLELISM': 'false', **(env or {})}
 
-def run_cmd(cmd, *argv, env=None):
+def run_cmd(
+    cmd,                     # an installed console script, e.g. `kdnli_fine_tune`
+    *argv,                   # its command-line arguments (each passed through `str`)
+    env=None,                # extra environment variables, over `os.environ`, `HF_HUB_OFFLINE=1` and `TOKENIZERS_PARALLELISM=false`
+):
     "Run the installed command `cmd` (e.g. `kdnli_fine_tune`) in a fresh process; returns (exit code, stdout, stderr)."
     args, env = _cmd_line(cmd, argv, env)
     r = subprocess.run(args, capture_output=True, text=True, env=env)
     return r.returncode, r.stdout, r.stderr
 
-def start_cmd(cmd, *argv, env=None):
+def start_cmd(
+    cmd,                     # an installed console script, e.g. `kdnli_fine_tune`
+    *argv,                   # its command-line arguments (each passed through `str`)
+    env=None,                # extra environment variables, over `os.environ`, `HF_HUB_OFFLINE=1` and `TOKENIZERS_PARALLELISM=false`
+):
     "Start the installed command `cmd` in the background (output discarded); returns its `Popen`, to poll, wait for or kill."
     args, env = _cmd_line(cmd, argv, env)
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
 
-def tiny_teacher(runs_dir, experiment='teacher', steps=30, n_train=3000, ckpt_step=None, seed=42, **flags):
+def tiny_teacher(
+    runs_dir,                # the folder the experiment folder is made in (`--runs_dir`)
+    experiment='teacher',    # the experiment's name (`--experiment`)
+    steps=30,                # optimiser updates (`--total_step`); warmup and logging are scaled to it
+    n_train=3000,            # synthetic training pairs (`--data_dir kdnli-synthetic:N`)
+    ckpt_step=None,          # save a checkpoint every this many steps; None: only at the last step
+    seed=42,                 # random seed (`--seed`)
+    **flags,                 # other `kdnli_fine_tune` flags, named without `--` (e.g. `lr=1e-4`); each sets or replaces one
+):
     "Fine-tune the built-in tiny BERT on `n_train` synthetic pairs for `steps` updates with `kdnli_fine_tune`; returns its folder."
     argv = ['--experiment', experiment, '--model', 'bert', '--ptrain_ver', 'kdnli-tiny', '--task', 'mnli', '--dataset', 'train',
             '--num_class', '3', '--data_dir', f'kdnli-synthetic:{n_train}', '--runs_dir', str(runs_dir), '--lr', '1e-3',
@@ -62,7 +78,14 @@ def _entry_script(cmd, folder):
     f.write_text(f"import sys\nsys.argv[0] = {cmd!r}\nfrom {mod} import {fn}\n{fn}()\n")
     return f
 
-def run_torchrun(cmd, *argv, nproc=2, nnodes=1, env=None, timeout=900):
+def run_torchrun(
+    cmd,                     # an installed console script, e.g. `kdnli_fine_tune`
+    *argv,                   # its command-line arguments (each passed through `str`)
+    nproc=2,                 # processes of the one standalone node (used only when `nnodes` is 1)
+    nnodes=1,                # above 1: that many one-process nodes meeting at a c10d rendezvous on 127.0.0.1 (`nproc` is ignored)
+    env=None,                # extra environment variables, over `os.environ`, `HF_HUB_OFFLINE=1`, `TOKENIZERS_PARALLELISM=false`, `OMP_NUM_THREADS=1`
+    timeout=900,             # seconds to wait for the run (for each node in turn) before `subprocess.TimeoutExpired`
+):
     "Run the installed command `cmd` in `nproc` processes under torchrun on the CPU (or as `nnodes` one-process nodes meeting on 127.0.0.1); returns (exit code, stdout, stderr) of the first."
     import tempfile
     env = {**os.environ, 'HF_HUB_OFFLINE': '1', 'TOKENIZERS_PARALLELISM': 'false', 'OMP_NUM_THREADS': '1', **(env or {})}

@@ -108,13 +108,21 @@ def weight_of(c, w):
     "A term's weight: a number, or the value of the flag it names."
     return float(getattr(c, w) if isinstance(w, str) else w)
 
-def build_objective(c, terms, built=None):
+def build_objective(
+    c,                        # config the flag-named weights and the terms' temperatures and embedding type are read from
+    terms,                    # {term name: weight}, a weight being a number or the name of the flag that holds it
+    built=None,               # what the command built for the terms' parameters: 'layers', 'proj', 'bank', 'pairs', 'crd'; None: nothing
+):
     "The `Objective` of a table of terms {name: weight or flag name} under config `c`; `built` holds what parameters need (layers, proj, bank, pairs, crd)."
     if not terms: raise UserError("nothing to learn: pass --use_classify_loss and/or --use_hidden_loss (or a --method)")
     rows = {n: terms[n] for n in sorted(terms, key=TERM_ORDER.index)}
     return Objective(**{n: (weight_of(c, w), TERM_PARAMS[n](c, built or {}) if n in TERM_PARAMS else {}) for n, w in rows.items()})
 
-def delayed(objective, names, start):
+def delayed(
+    objective,                # the `Objective`: its weights are the ones restored at `start`
+    names,                    # terms to hold off (those not in `objective` are ignored)
+    start,                    # updates they stay at weight 0 (<= 0: no phases)
+):
     "Phases that keep the terms `names` of `objective` off for the first `start` updates, then at their weights (the seed's --cls_steps)."
     names = [n for n in names if n in objective.terms]
     if start <= 0 or not names: return []
@@ -146,7 +154,11 @@ class Job:
     callbacks: tuple = ()                           # method callbacks (schedules, negatives, momentum banks)
     extra_config: dict = field(default_factory=dict)   # what else the config file records
 
-def make_batches(enc, c, mode=None):
+def make_batches(
+    enc,                      # the tokenized training split
+    c,                        # training config: batch_size, accum_step, batching, seed, max_seq_len, pad_multiple, num_class
+    mode=None,                # batch order: 'random', 'length', 'balanced' or 'sequential'; None: from --batching ('fixed': random, padded to max_seq_len)
+):
     "Training batches as the flags say: micro-batches of `batch_size // accum_step`."
     mode = mode or {'length': 'length', 'random': 'random', 'fixed': 'random'}[c.batching]
     return Batches(enc, max(1, c.batch_size // c.accum_step), mode, c.seed, pad_to=c.max_seq_len if c.batching == 'fixed' else None,
@@ -280,7 +292,12 @@ def teacher_info(c, tmodel=None):
     return {'name': T.name, 'ckpt': c.tckpt, 'weights': T.weights_id(c.tckpt),
             **({'hidden': tmodel.config.hidden_size, 'layers': tmodel.n_layers} if tmodel is not None else {})}
 
-def make_teacher(c, objective, device_id, sp):
+def make_teacher(
+    c,                        # config with the teacher flags: teacher_exp, tckpt, tdevice_id, logits_bank, compile
+    objective,                # the `Objective`: no teacher unless a term needs one, hidden states only if a term needs them
+    device_id,                # the student's GPU index (-1: CPU): where a logits bank goes, and the live teacher unless --tdevice_id is given
+    sp,                       # the training `Split` a logits bank must match (fingerprint, length)
+):
     "A live teacher or a logits bank, whichever the flags ask for (None when the objective needs no teacher)."
     if not objective.needs_teacher: return None   # e.g. --method ce: no teacher is loaded at all
     if c.logits_bank:
@@ -293,7 +310,11 @@ def make_teacher(c, objective, device_id, sp):
     if c.compile: t.model = torch.compile(t.model)
     return t
 
-def make_student(c, teacher_model, tok):
+def make_student(
+    c,                        # config with the student shape and init flags, num_class, dropout and max_seq_len
+    teacher_model,            # the teacher the student is shaped and initialised from (the source of shape only with --student_from)
+    tok,                      # the teacher's tokenizer: a --student_from model must have its vocabulary
+):
     "The student the flags describe; a --student_from checkpoint must share the teacher's vocabulary."
     src = teacher_model
     if c.student_from:
@@ -445,13 +466,21 @@ class LayerwiseContrastConfig(ContrastConfig):
     layer_wise = True
     logits_bank: Optional[str] = 'auto'             # the teacher's logits bank ('auto', used when it exists) or a file; none: the live teacher
 
-def contrast_pairs(c, student, teacher):
+def contrast_pairs(
+    c,                        # contrastive config: embedding_type, layer_wise, layer_map
+    student,                  # the student model (its `n_layers`)
+    teacher,                  # the teacher model (its `n_layers`)
+):
     "(student layer, teacher layer) pairs the contrastive term compares: pooler with pooler, every student layer through the layer map, or last with last."
     if c.embedding_type == 'pooler': return [(0, 0)]
     if c.layer_wise: return list(zip(range(1, student.n_layers + 1), layer_map(c.layer_map, student.n_layers, teacher.n_layers)))
     return [(student.n_layers, teacher.n_layers)]
 
-def check_negatives(c, labels, split):
+def check_negatives(
+    c,                        # contrastive config: neg_num, defined_by_label
+    labels,                   # class ids of the training rows
+    split,                    # the split's name, for the message
+):
     "Refuse more negatives per anchor than there are rows to draw them from (drawn with replacement, they would repeat)."
     labels = np.asarray(labels)
     avail = int(min(len(labels) - (labels == k).sum() for k in np.unique(labels))) if c.defined_by_label else len(labels) - 1

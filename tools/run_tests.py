@@ -6,8 +6,10 @@ Usage: python tools/run_tests.py [NOTEBOOK ... | docs] [--slow] [--all] [--gpu] 
 Also checks the house rule (no module or numbered notebook imports a later room, at any depth) and builds the offline docs
 site (tools/build_docs.py), checking that every page renders and every link resolves.
 --slow (or KDNLI_SLOW=1) also runs cells flagged `#| slow`; --all also the long `#| notest` experiments (minutes each);
---gpu also the `#| gpu` cells (on a CUDA machine; CUDA_VISIBLE_DEVICES is left as it is)."""
-import os, subprocess, sys, time
+--gpu also the `#| gpu` cells (on a CUDA machine; CUDA_VISIBLE_DEVICES is left as it is).
+Each notebook that passes is kept with its outputs in runs/tests/executed/ (stamped with its source's md5), so the docs build
+shows every cell's output and figure without running the notebooks a second time."""
+import hashlib, json, os, subprocess, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,19 +38,54 @@ def rooms_check():
     print("ok   rooms: every module and notebook imports only earlier rooms", flush=True)
     return True
 
+EXECUTED = ROOT/'runs'/'tests'/'executed'
+
+def executed_path(nb):
+    "Where the executed copy of notebook `nb` is kept: runs/tests/executed/<path under nbs/>."
+    return EXECUTED/Path(nb).resolve().relative_to(NBS)
+
+def source_md5(nb): return hashlib.md5(Path(nb).read_bytes()).hexdigest()
+
+def _stamp(nb, d, skip):
+    "Record which source (md5) and which skipped flags an executed notebook `d` (a dict) came from."
+    d.setdefault('metadata', {})['kdnli_executed'] = {'source_md5': source_md5(nb), 'skipped': sorted(skip)}
+    return d
+
 def run_library_nb(nb, slow, everything=False, gpu=False):
+    "nbdev's test_nb on `nb`; when it passes, the executed notebook (outputs and figures) is kept for the docs build."
     skip = [f for f in (['gpu'] if everything else ['notest', 'gpu'] + ([] if slow else ['slow'])) if not (gpu and f == 'gpu')]
-    code = ("import sys; from pathlib import Path; from nbdev.test import test_nb; "
-            f"ok, _ = test_nb(Path({str(nb)!r}), skip_flags={skip!r}); sys.exit(0 if ok else 1)")
+    out = executed_path(nb)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    code = f"""import json, os, sys
+sys.path.insert(0, {str(ROOT/'tools')!r})
+from pathlib import Path
+import execnb.shell as S
+from execnb.nbio import nb2dict
+from nbdev.test import test_nb
+from run_tests import _stamp
+seen, run_all = {{}}, S.CaptureShell.run_all
+def keep(self, nb, *a, **k): seen['nb'] = nb; return run_all(self, nb, *a, **k)
+S.CaptureShell.run_all = keep                      # test_nb's own run, its notebook kept: nothing runs twice
+ok, _ = test_nb(Path({str(nb)!r}), skip_flags={skip!r})
+if ok and 'nb' in seen:
+    tmp = Path({str(out)!r} + '.tmp')
+    tmp.write_text(json.dumps(_stamp({str(nb)!r}, nb2dict(seen['nb']), {skip!r})))
+    os.replace(tmp, {str(out)!r})
+sys.exit(0 if ok else 1)"""
     env = {k: v for k, v in ENV.items() if not (gpu and k == 'CUDA_VISIBLE_DEVICES')}
+    if out.exists(): out.unlink()                     # a failed run leaves no copy that looks current
     return subprocess.run([sys.executable, '-c', code], cwd=nb.parent, env=env).returncode == 0
 
 def run_experiment_nb(nb):
-    out = ROOT/'runs'/'tests'/nb.name
+    "papermill with the notebook's own (smoke-run) defaults; the executed notebook is kept for the docs build."
+    out = executed_path(nb)
     out.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, '-m', 'papermill', str(nb), str(out), '--cwd', str(nb.parent), '-k', 'python3', '--no-progress-bar', '--log-level', 'ERROR']
+    tmp = out.with_name(out.name + '.tmp.ipynb')
+    cmd = [sys.executable, '-m', 'papermill', str(nb), str(tmp), '--cwd', str(nb.parent), '-k', 'python3', '--no-progress-bar', '--log-level', 'ERROR']
+    if out.exists(): out.unlink()
     r = subprocess.run(cmd, cwd=ROOT, env=ENV, capture_output=True, text=True)
-    if r.returncode: print(r.stdout[-5000:], r.stderr[-5000:], sep='\n')
+    if r.returncode: print(r.stdout[-5000:], r.stderr[-5000:], sep='\n'); tmp.unlink(missing_ok=True)
+    else: tmp.write_text(json.dumps(_stamp(nb, json.loads(tmp.read_text()), []))); os.replace(tmp, out)
     return r.returncode == 0
 
 def run_docs():
