@@ -201,8 +201,8 @@ def dev_correct(
             sp, enc = E.encode(s, data_dir, False)
             f = Path(c.out)/'predictions'/f"{r['name']}-{r['step']}-{s}-{sp.fingerprint[:12]}.npy"
             if not f.exists():
-                model = model or E.load_model(r['step'], dev).eval()
-                ok = predict(model, enc, c.eval_batch_size, dev, resolve_precision('auto', c.device_id)).argmax(-1).numpy() == np.asarray(sp.label)
+                model = model or E.load_model(r['step'], dev, resolve_precision('auto', c.device_id)).eval()   # as evaluate_checkpoint scores it
+                ok = predict(model, enc, c.eval_batch_size, dev, 'no').argmax(-1).cpu().numpy() == np.asarray(sp.label)
                 f.parent.mkdir(parents=True, exist_ok=True)
                 with atomic_path(f) as tmp:
                     with open(tmp, 'wb') as fh: np.save(fh, ok)

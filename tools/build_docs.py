@@ -159,7 +159,7 @@ def render_cell(c, md, pages, executed=None, figs=None):
 
 def executed_copy(src):
     "The executed copy of notebook `src` kept by tools/run_tests.py, as a dict, when it was run from the source as it is now (else None)."
-    sys.path.insert(0, str(ROOT/'tools'))
+    if str(ROOT/'tools') not in sys.path: sys.path.insert(0, str(ROOT/'tools'))
     from run_tests import executed_path, source_md5
     f = executed_path(src)
     if not f.exists(): return None
