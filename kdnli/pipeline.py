@@ -20,10 +20,10 @@ from .plots import MODEL_NAMES, cls_embeddings, model_style, plot_confusion, plo
 from .deploy import export_model
 
 # %% auto #0
-__all__ = ['METHOD_NAMES', 'FIG_TITLES', 'PipelineConfig', 'DemoConfig', 'prepare_data', 'train_teacher', 'build_banks',
-           'distill_student', 'train_students', 'measure_speeds', 'dev_correct', 'majority_baseline', 'result_rows',
-           'compare_to_ce', 'seed_comparison', 'make_figures', 'export_best', 'run_pipeline', 'findings', 'use_student',
-           'write_report', 'demo_cli', 'pipeline_cli']
+__all__ = ['METHOD_NAMES', 'SPEED_KEYS', 'FIG_TITLES', 'PipelineConfig', 'DemoConfig', 'prepare_data', 'train_teacher',
+           'build_banks', 'distill_student', 'train_students', 'measure_speeds', 'dev_correct', 'majority_baseline',
+           'result_rows', 'compare_to_ce', 'seed_comparison', 'make_figures', 'export_best', 'run_pipeline', 'findings',
+           'use_student', 'write_report', 'demo_cli', 'pipeline_cli']
 
 # %% ../nbs/10_pipeline.ipynb #503ddd1a
 @dataclass(kw_only=True)
@@ -170,7 +170,7 @@ def measure_speeds(
     device:str,              # torch device
     repeats:int=5,           # timed passes per architecture (after one untimed warm-up)
 ):
-    "{name: {'samples_per_s': median, 'range': [min, max], 'params', 'layers', 'timed_as'}}: inference over the encoded split, for `models` = {name: (experiment, step)}. Each distinct architecture (model class, layers, parameters) is timed once, after an untimed warm-up pass, `repeats` times interleaved with the others, so drift hits all alike and identical students show one speed."
+    "{name: {'layers', 'params', 'samples_per_s': median, 'samples_per_s_range': [min, max], 'timed_as'}}: inference over the encoded split, for `models` = {name: (experiment, step)}. Each distinct architecture (model class, layers, parameters) is timed once, after an untimed warm-up pass, `repeats` times interleaved with the others, so drift hits all alike and identical students show one speed."
     groups, loaded = {}, {}
     for n, (E, step) in models.items():
         m = Experiment(E).load_model(step, device).eval()
@@ -184,8 +184,10 @@ def measure_speeds(
             t0 = time.perf_counter(); predict(m, enc, batch_size, device)
             if device.startswith('cuda'): torch.cuda.synchronize()
             times[k].append(len(enc) / (time.perf_counter() - t0))
-    return {n: {'samples_per_s': round(float(np.median(times[k])), 1), 'range': [round(min(times[k]), 1), round(max(times[k]), 1)],
-                'params': k[2], 'layers': k[1], 'timed_as': names[0]} for k, names in groups.items() for n in names}
+    return {n: {'layers': k[1], 'params': k[2], 'samples_per_s': round(float(np.median(times[k])), 1),
+                'samples_per_s_range': [round(min(times[k]), 1), round(max(times[k]), 1)], 'timed_as': names[0]} for k, names in groups.items() for n in names}
+
+SPEED_KEYS = ('layers', 'params', 'samples_per_s', 'samples_per_s_range', 'timed_as')   # what `measure_speeds` gives each result row
 
 def dev_correct(
     c:PipelineConfig,          # the pipeline's settings
@@ -210,15 +212,14 @@ def dev_correct(
     return out
 
 def majority_baseline(
-    T:Experiment,            # any experiment reading the task's data (its tokenizer encodes the splits)
+    ev:dict,                 # {split: evaluation} of any model (`evaluate_experiment`): its confusion matrices count the gold classes
     splits,                  # the dev splits
-    data_dir,                # the data source
 ):
     "{split: accuracy of always answering the split's most frequent class}: the chance line of the report."
     out = {}
     for s in splits:
-        y = np.asarray(T.encode(s, data_dir, False)[0].label)
-        out[s] = round(float(np.bincount(y[y >= 0]).max() / max((y >= 0).sum(), 1)), 4)
+        gold = np.asarray(next(iter(ev[s]['checkpoints'].values()))['confusion']).sum(1)      # rows: gold classes
+        out[s] = round(float(gold.max() / max(gold.sum(), 1)), 4)
     return out
 
 def result_rows(
@@ -232,15 +233,12 @@ def result_rows(
     dev, rows = as_device(c.device_id), []
     steps = {n: E.checkpoints()[-1][0] for n, E in dirs.items()}                        # every run is scored at its last checkpoint
     prev = {r['name']: r for r in old.get('models', []) if r['step'] == steps.get(r['name']) and r.get('device') == dev and 'samples_per_s_range' in r}
-    speed = ({n: {'samples_per_s': prev[n]['samples_per_s'], 'range': prev[n]['samples_per_s_range'], 'params': prev[n]['params'],
-                  'layers': prev[n]['layers'], 'timed_as': prev[n]['timed_as']} for n in dirs} if set(prev) >= set(dirs) else
+    speed = ({n: {k: prev[n][k] for k in SPEED_KEYS} for n in dirs} if set(prev) >= set(dirs) else
              measure_speeds({n: (E, steps[n]) for n, E in dirs.items()}, denc, c.eval_batch_size, dev))
     for n, E in dirs.items():
         acc = {s: evals[n][s]['checkpoints'][str(steps[n])]['accuracy'] for s in c.splits}
-        sp = speed[n]
         rows.append({'name': n, 'method': MODEL_NAMES['teacher'] if n == 'teacher' else METHOD_NAMES[n], 'experiment': E.name, 'step': steps[n],
-                     'layers': sp['layers'], 'params': sp['params'], 'device': dev, 'samples_per_s': sp['samples_per_s'], 'samples_per_s_range': sp['range'],
-                     'timed_as': sp['timed_as'], **acc, 'objective': E.config.get('objective')})
+                     'device': dev, **speed[n], **acc, 'objective': E.config.get('objective')})
     for r in rows: r['speedup'] = round(r['samples_per_s'] / rows[0]['samples_per_s'], 2)
     return rows
 
@@ -365,7 +363,7 @@ def run_pipeline(
     _, denc = T.encode(c.splits[0], data_dir, False)
     rows = result_rows(c, dirs, evals, denc, read_json(resf) if resf.exists() else {})
     rows = compare_to_ce(rows, dev_correct(c, dirs, rows, data_dir), c.splits)
-    seed_cmp, baseline = seed_comparison(c, dirs, extra, evals), majority_baseline(T, c.splits, data_dir); stage('speed')
+    seed_cmp, baseline = seed_comparison(c, dirs, extra, evals), majority_baseline(evals['teacher'], c.splits); stage('speed')
     _say("[7/8] figures", P); figures = make_figures(c, dirs, rows, evals, data_dir, T, baseline); stage('figures')
     _say("[8/8] export of the best student, report", P)
     exported = export_best(c, dirs, rows, data_dir); stage('export')
