@@ -7,7 +7,7 @@ shape and data. Prints a JSON record (and writes it with --out).
 
 Data: random token ids (throughput does not depend on the weights or the words), every sequence 128 long, 3 classes,
 batch 32, as in ../shared/reference/gpu-anchors.md. Each figure: --steps timed updates after --warmup updates."""
-import argparse, json, os, sys, time, traceback
+import argparse, gc, json, os, sys, time, traceback
 import numpy as np, torch
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
 from transformers import BertConfig
@@ -17,7 +17,7 @@ from kdnli.models import NLIModel, TINY, _encoder_from_config
 from kdnli.core import Callback, set_seed
 from kdnli.learner import Learner, LiveTeacher, OptimConfig, param_groups
 from kdnli.models import build_student, layer_map, predict
-from kdnli.membank import LogitsBank, MemoryBank, NegativeSamplerCB, bank_vectors
+from kdnli.membank import BankTeacher, LogitsBank, MemoryBank, NegativeSamplerCB, bank_vectors
 from kdnli.losses import kd_loss, hidden_mse_loss
 from transformers import get_linear_schedule_with_warmup
 
@@ -30,6 +30,7 @@ p.add_argument('--steps', type=int, default=60)
 p.add_argument('--warmup', type=int, default=15)
 p.add_argument('--eval_batch', type=int, default=512)
 p.add_argument('--only', default='', help='comma list of variants to run')
+p.add_argument('--max_batch_cap', type=int, default=16384, help='max_batch_*: stop doubling here (on a CPU, where nothing runs out, name them in --only with a small cap)')
 p.add_argument('--out', default='')
 a = p.parse_args()
 cuda = a.device.startswith('cuda')
@@ -164,6 +165,26 @@ def distill(live=True, compile=False, cuda_graph=False):
             device_id=0 if cuda else -1, precision='bf16' if cuda else 'no', compile=compile, cuda_graph=cuda_graph, teacher=tch).fit()
     return a.batch_size * a.steps / t.dt
 
+def distill_pkd(banks=False, compile=False, cuda_graph=False):
+    "Patient-KD step: 6-layer student, CE + KD (T = 10) + patient KD on each mapped layer's [CLS] (mu = 100); the teacher live (forward with hidden states) or read from its logits and memory banks (`BankTeacher`: no teacher forward)."
+    set_seed(0)
+    teacher = model(); Ls = max(1, teacher.n_layers // 2)
+    student = build_student(teacher, num_hidden_layers=Ls)
+    lm = layer_map('even', Ls, teacher.n_layers)
+    dev, D = a.device, teacher.config.hidden_size
+    obj = Objective(ce=0.5, kd=(0.5, {'T': 10.0}), pkd=(100.0, {'layers': lm}))
+    if banks:
+        mb = MemoryBank({l: torch.nn.functional.normalize(torch.randn(N, D), dim=-1).half().to(dev) for l in lm},
+                        {'fingerprint': 'bench', 'kind': 'cls', 'teacher_layers': teacher.n_layers})
+        tch = BankTeacher(LogitsBank(torch.randn(N, 3), {'fingerprint': 'bench'}).to(dev), mb)
+    else:
+        tch = LiveTeacher(teacher, dev, True)
+        if compile: tch.model = torch.compile(tch.model)
+    t = Timer(a.warmup)
+    Learner(student, Batches(enc, a.batch_size, 'random', 0), obj, OptimConfig(total_step=a.warmup + a.steps, lr=5e-5, warmup_step=10), cbs=[t],
+            device_id=0 if cuda else -1, precision='bf16' if cuda else 'no', compile=compile, cuda_graph=cuda_graph, teacher=tch).fit()
+    return a.batch_size * a.steps / t.dt
+
 def distill_seed_style(live=True):
     "The seed's distillation step: fp16 autocast + GradScaler on the student, fp32 teacher, eager attention, plain AdamW, per-step .item()."
     dev = a.device
@@ -219,6 +240,48 @@ def bank_build(write=True):
     f(); sync(); t0 = time.perf_counter(); f(); sync()
     return n / (time.perf_counter() - t0)
 
+def rand_enc(n, seed=1):
+    "`n` random sequences of --seq tokens (the batch-size search needs more rows than the timed variants)."
+    r = np.random.default_rng(seed); x = r.integers(5, V, size=(n, a.seq)).astype(np.int32); x[:, 0] = 2; x[:, -1] = 3
+    return Encoded(x.reshape(-1), np.arange(n + 1, dtype=np.int64) * a.seq, np.full(n, a.seq // 2, np.int16), r.integers(0, 3, n), f'bench-{n}', 0, a.seq)
+
+def fits(run, bs):
+    "Whether `run(bs)` completes without running out of GPU memory (memory freed either way)."
+    try: run(bs); sync(); return True
+    except torch.OutOfMemoryError: return False
+    finally:
+        gc.collect()
+        if cuda: torch.cuda.empty_cache()
+
+def largest_batch(run, lo=32, cap=16384, step=8):
+    "Largest batch for which `run(bs)` fits in GPU memory: doubling from `lo` to the first failure, then bisection to a multiple of `step` (None if `lo` fails)."
+    if not fits(run, lo): return None
+    hi = 2 * lo
+    while hi <= cap and fits(run, hi): lo, hi = hi, 2 * hi
+    if hi > cap: return lo
+    while hi - lo > step:
+        mid = (lo + hi) // 2 // step * step
+        if fits(run, mid): lo = mid
+        else: hi = mid
+    return lo
+
+def teacher_updates(bs, n=3):
+    "`n` teacher updates at batch `bs`, every sequence --seq long (kdnli eager, bf16 autocast, fused AdamW: the memory a user's run needs)."
+    Learner(model(), Batches(rand_enc(bs * n), bs, 'random', 0), Objective(ce=1.0), OptimConfig(total_step=n, lr=3e-5, warmup_step=1),
+            device_id=0 if cuda else -1, precision='bf16' if cuda else 'no').fit()
+
+def layerwise_updates(bs, n=3, rows=392702):
+    "`n` layer-wise contrastive updates at batch `bs` (6 student layers, K = 20 negatives by label, banks of MNLI's `rows` on the GPU, KD from a logits bank)."
+    teacher = model(); Ls = teacher.n_layers // 2
+    student = build_student(teacher, num_hidden_layers=Ls); del teacher
+    lm = layer_map('even', Ls, 2 * Ls); D = student.config.hidden_size
+    e = rand_enc(bs * n)
+    mb = MemoryBank({l: torch.nn.functional.normalize(torch.randn(rows, D, device=a.device), dim=-1).half() for l in lm}, {'fingerprint': 'bench'})
+    lb = LogitsBank(torch.randn(rows, 3), {'fingerprint': 'bench'}).to(a.device)
+    terms = dict(ce=0.8, kd=(0.2, {'T': 1.0}), infonce=(1.0, {'bank': mb, 'pairs': list(zip(range(1, Ls + 1), lm)), 'tau': 0.07, 'kind': 'cls', 'proj': None}))
+    Learner(student, Batches(e, bs, 'random', 0), Objective(**terms), OptimConfig(total_step=n, lr=5e-5, warmup_step=1),
+            cbs=[NegativeSamplerCB(e.label, 20, True, 0)], device_id=0 if cuda else -1, precision='bf16' if cuda else 'no', teacher=lb).fit()
+
 variants = {
     'seed_style': seed_style,
     'hf_trainer': hf_trainer,
@@ -239,6 +302,10 @@ variants = {
     'distill_bank_eager': lambda: distill(False),
     'distill_live_compile_cuda_graph': lambda: distill(True, True, True),
     'distill_bank_compile_cuda_graph': lambda: distill(False, True, True),
+    'distill_pkd_live_eager': lambda: distill_pkd(False),
+    'distill_pkd_banks_eager': lambda: distill_pkd(True),
+    'distill_pkd_live_compile_cuda_graph': lambda: distill_pkd(False, True, True),
+    'distill_pkd_banks_compile_cuda_graph': lambda: distill_pkd(True, True, True),
     'contrast_bank_kd_only_eager': lambda: contrast(infonce=False),
     'contrast_layerwise_eager': lambda: contrast(),
     'contrast_bank_kd_only_compile_cuda_graph': lambda: contrast(True, True, infonce=False),
@@ -251,17 +318,22 @@ variants = {
     'eval_bf16_weights': lambda: eval_speed(torch.bfloat16 if cuda else None),
     'eval_bf16_weights_compile': lambda: eval_speed(torch.bfloat16 if cuda else None, compile=True),
 }
+if cuda or any(o.startswith('max_batch') for o in a.only.split(',')):   # the largest batch (sequences of --seq tokens) before the GPU runs out of memory: a batch size, not samples/s
+    variants.update(max_batch_teacher=lambda: largest_batch(teacher_updates, cap=a.max_batch_cap),
+                    max_batch_layerwise_contrast=lambda: largest_batch(layerwise_updates, cap=a.max_batch_cap))
 if not cuda: [variants.pop(k) for k in list(variants) if 'cuda_graph' in k]
 only = [v for v in a.only.split(',') if v]
 for name, f in variants.items():
     if only and name not in only: continue
     t0 = time.time()
-    try: res[name] = round(f(), 1)
+    try: v = f(); res[name] = round(v, 1) if isinstance(v, float) else v
     except Exception as e:
         res[name] = f'failed: {type(e).__name__}: {str(e).splitlines()[0][:200]}'
         traceback.print_exc()
-    print(f'{name}: {res[name]} samples/s ({time.time() - t0:.0f}s)', file=sys.stderr, flush=True)
+    print(f"{name}: {res[name]}{'' if name.startswith('max_batch') else ' samples/s'} ({time.time() - t0:.0f}s)", file=sys.stderr, flush=True)
     if cuda: torch.cuda.empty_cache()
+    if a.out:   # after every variant: a run cut by a time limit keeps what it measured
+        os.makedirs(os.path.dirname(a.out) or '.', exist_ok=True); json.dump(res, open(a.out, 'w'), indent=2)
 for k in list(res):
     if k.startswith('kdnli') and isinstance(res[k], float):
         for base in ('seed_style', 'hf_trainer'):
@@ -270,6 +342,8 @@ for k in list(res):
         res['ratio_step_time_layerwise_vs_kd_bank_eager'] = round(res['contrast_bank_kd_only_eager'] / res[k], 2)
     if k == 'contrast_layerwise_compile_cuda_graph' and isinstance(res.get('contrast_bank_kd_only_compile_cuda_graph'), float) and isinstance(res[k], float):
         res['ratio_step_time_layerwise_vs_kd_bank_graph'] = round(res['contrast_bank_kd_only_compile_cuda_graph'] / res[k], 2)
+    if k.startswith('distill_pkd_banks') and isinstance(res[k], float) and isinstance(res.get(k.replace('banks', 'live')), float):
+        res[f'ratio_{k}_vs_live'] = round(res[k] / res[k.replace('banks', 'live')], 2)
     if k.startswith('distill_live') or k.startswith('distill_bank'):
         for base in ('distill_seed_style_live', 'distill_seed_style_bank'):
             if isinstance(res.get(base), float): res[f'ratio_{k}_vs_{base}'] = round(res[k] / res[base], 2)

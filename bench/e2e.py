@@ -14,6 +14,10 @@ kdnli's way (the real commands through their Python API, the seed's flags, `--co
 teacher (36,816 updates of 32 / scale, a checkpoint every 3,000 / scale), evaluation of every teacher checkpoint on both dev
 splits, logits bank and 12-layer [CLS] memory bank of the last checkpoint (bf16 weights), a 6-layer student with the seed's
 PKD flags (49,088 updates / scale, live teacher, KD T=10 + hidden MSE mu=100 + CE), evaluation of every student checkpoint.
+One lever beside it (`student_pkd_banks`, fewer updates, extrapolated the same way): the same student with patient KD on each
+mapped layer's [CLS] (`--hidden_loss pkd`, Sun et al.) read from the memory bank and KD from the logits bank, so the teacher
+is never run (`--membank auto --logits_bank auto`); a different hidden loss than the seed's full-sequence MSE, so it is
+reported as an option, not as the seed's recipe.
 A scaled stage is extrapolated to the seed's update count as fixed cost + updates / steady rate (the median samples/s of its
 log windows); the checkpoint count is the same at every scale.
 
@@ -32,7 +36,8 @@ p.add_argument('--tiny', action='store_true', help='CPU smoke run: tiny model sh
 p.add_argument('--work', default='/tmp/kdnli-e2e', help='scratch folder (data, runs, cache); removed first')
 p.add_argument('--seed_steps', type=int, default=150, help='timed updates of each seed-way training step')
 p.add_argument('--only', default='', help='comma list of parts: seed,kdnli (default both)')
-p.add_argument('--skip', default='', help='comma list of kdnli stages to leave out: teacher_eval,logits_bank,memory_bank,student_eval')
+p.add_argument('--skip', default='', help='comma list of kdnli stages to leave out: teacher_eval,logits_bank,memory_bank,student_eval,student_pkd_banks')
+p.add_argument('--lever_scale', type=int, default=4, help='student_pkd_banks runs the student updates / (scale x this), enough for its steady rate')
 p.add_argument('--out', default='', help='write the JSON record here (after every stage)')
 a = p.parse_args()
 cuda = torch.cuda.is_available() and not a.tiny
@@ -45,7 +50,7 @@ import transformers
 from kdnli.data import synthetic_split, write_split
 from kdnli.models import Experiment, load_tokenizer, tiny_tokenizer_dir
 from kdnli.trainers import DistillConfig, FineTuneConfig, distill, fine_tune
-from kdnli.eval import evaluate_experiment
+from kdnli.eval import evaluate_splits
 from kdnli.membank import build_logits_bank, build_memory_bank
 from kdnli.learner import param_groups
 
@@ -245,7 +250,7 @@ def eval_stage(name, E):
     "Every checkpoint of `E` on both dev splits, then their accuracies into the record."
     if name in a.skip.split(','): return
     with stage(name):
-        for ds in ('dev_matched', 'dev_mismatched'): evaluate_experiment(E.path, ds, 512, GPU['device_id'], progress=False)
+        evaluate_splits(E.path, ['dev_matched', 'dev_mismatched'], 512, GPU['device_id'], progress=False)   # each checkpoint loaded once
         st[name]['checkpoints'] = len(E.checkpoints())
     accuracies(E, st[name])
 
@@ -296,6 +301,17 @@ if 'kdnli' in (a.only or 'kdnli'):
     train_stage('student', student, P, ssteps, SEED['student_steps'],
                 flags='the seed PKD command: 6 layers, T=10, soft 0.5, mu 100, --use_hidden_loss --use_classify_loss, live teacher')
     eval_stage('student_eval', P)
+    if not {'student_pkd_banks', 'logits_bank', 'memory_bank'} & set(a.skip.split(',')):
+        lsteps = max(1, ssteps // a.lever_scale)
+        Pb = Experiment.at(runs, 'PKD_banks', 'bert', 'mnli')
+        def student_banks(**gpu):
+            distill(DistillConfig(teacher_exp='bert_base_teacher', tmodel='bert', tckpt=tsteps, experiment='PKD_banks', model='bert', task='mnli', runs_dir=str(runs),
+                                  accum_step=1, batch_size=32, ckpt_step=lsteps, d_ff=SHAPE['intermediate_size'], d_model=SHAPE['hidden_size'], dropout=0.1,
+                                  log_step=max(1, 500 // S), lr=5e-5, max_norm=1.0, num_attention_heads=SHAPE['num_attention_heads'], num_hidden_layers=LS,
+                                  total_step=lsteps, warmup_step=SEED['student_warmup'] // S, weight_decay=0.01, mu=100, use_hidden_loss=True, hidden_loss='pkd',
+                                  membank='auto', logits_bank='auto', softmax_temp=10, soft_weight=0.5, use_classify_loss=True, **gpu))
+        train_stage('student_pkd_banks', student_banks, Pb, lsteps, SEED['student_steps'],
+                    flags='lever: the same student, patient KD on [CLS] from the memory bank + KD from the logits bank (no teacher forward), one checkpoint')
     order = ['tokenize', 'teacher', 'teacher_eval', 'logits_bank', 'memory_bank', 'student', 'student_eval']
     res['kdnli_scaled_total_s'] = round(sum(st[k]['wall_s'] for k in order if k in st), 1)
     res['kdnli_full_scale_estimate_s'] = round(sum(st[k].get('full_scale_estimate_s', st[k]['wall_s']) for k in order if k in st), 1)
@@ -304,5 +320,8 @@ if 'kdnli' in (a.only or 'kdnli'):
         res['speedup_full_recipe_vs_seed_way'] = round(sw['recipe_estimate_total_s'] / res['kdnli_full_scale_estimate_s'], 2)
         res['speedup_by_stage'] = {k: round(sw['recipe_estimate_s'][k] / st[k].get('full_scale_estimate_s', st[k]['wall_s']), 2)
                                    for k in sw['recipe_estimate_s'] if k in st}
+    if 'full_scale_estimate_s' in st.get('student_pkd_banks', {}) and 'student' in st:   # the recipe with patient KD from the banks instead
+        res['kdnli_full_scale_estimate_pkd_banks_s'] = round(res['kdnli_full_scale_estimate_s'] - st['student'].get('full_scale_estimate_s', st['student']['wall_s'])
+                                                             + st['student_pkd_banks']['full_scale_estimate_s'], 1)
     save()
 print(json.dumps(res, indent=1))

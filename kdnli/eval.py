@@ -5,6 +5,7 @@
 # %% ../nbs/07_eval.ipynb #548947f2
 from __future__ import annotations
 import contextlib, os, sys, time
+from pathlib import Path
 from dataclasses import dataclass
 from typing import Optional
 import numpy as np
@@ -14,8 +15,8 @@ from .data import LABELS, TASKS
 from .models import DamagedCheckpoint, Experiment, ExperimentFlags, predict
 
 # %% auto #0
-__all__ = ['GLUE_FILES', 'metrics', 'paired_bootstrap', 'evaluate_checkpoint', 'evaluate_experiment', 'honest_figure',
-           'predict_experiment', 'EvalConfig', 'evaluate', 'eval_cli']
+__all__ = ['GLUE_FILES', 'metrics', 'paired_bootstrap', 'evaluate_checkpoint', 'predictions_path', 'evaluate_splits',
+           'evaluate_experiment', 'honest_figure', 'predict_experiment', 'EvalConfig', 'evaluate', 'eval_cli']
 
 # %% ../nbs/07_eval.ipynb #89dac7a3
 def metrics(
@@ -60,14 +61,29 @@ def evaluate_checkpoint(
     device_id:int,           # GPU index, -1 for the CPU
     precision:str,           # weights' precision: 'no' (fp32), 'bf16' or 'fp16'
     progress:bool=True,      # show a progress bar
+    model=None,              # the checkpoint already loaded (one load for several splits); None: loaded here
+    keep=None,               # a file the predicted class ids (int8, in the split's order) are written to; None: not kept
 ):
-    "Metrics of checkpoint `step` of experiment `E` on the encoded split, with its inference speed."
+    "Metrics of checkpoint `step` of experiment `E` on the encoded split, with its inference speed (rows per second of the forward passes, the load not counted)."
+    if model is None: model = E.load_model(step, as_device(device_id), precision)          # half weights: faster than autocast
     t0 = time.perf_counter()
-    model = E.load_model(step, as_device(device_id), precision)          # half weights: faster than autocast
     logits = predict(model, enc, batch_size, as_device(device_id), 'no', progress)
-    r = metrics(logits.argmax(-1).numpy(), sp.label, model.num_class, sp.names, 'f1' in E.task.metrics)
+    pred = logits.argmax(-1).numpy()
+    if keep is not None:
+        Path(keep).parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(keep) as tmp, open(tmp, 'wb') as fh: np.save(fh, pred.astype(np.int8))
+    r = metrics(pred, sp.label, model.num_class, sp.names, 'f1' in E.task.metrics)
     r['samples_per_s'] = round(len(sp) / (time.perf_counter() - t0), 1)
     return r
+
+def predictions_path(
+    E,                       # the `Experiment`
+    dataset:str,             # the split's name
+    step:int,                # the checkpoint step
+    fingerprint:str,         # the split's data fingerprint (other data, other file)
+):
+    "Where `evaluate_splits` keeps checkpoint `step`'s predicted class ids on `dataset` (int8, in the split's order): for paired comparisons without another forward pass."
+    return E/'predictions'/f"{dataset}-{step}-{fingerprint[:12]}.npy"
 
 def _results(E, dataset, sp, data_dir):
     "The split's results so far, kept per data fingerprint: the record of this very data in front, results on other data under `other_data` (never dropped), each change said aloud. A damaged file is set aside as `*.damaged`. Main process."
@@ -93,6 +109,56 @@ def _with_best(res, metric='accuracy'):
     best = max(sorted(cks, key=int), key=lambda s: (cks[s].get(metric, cks[s]['accuracy']), int(s)))
     return {**res, 'metric': metric, 'best': {'step': int(best), 'accuracy': cks[best]['accuracy'], metric: cks[best].get(metric, cks[best]['accuracy'])}}
 
+def evaluate_splits(
+    d,                       # experiment folder or `Experiment`
+    datasets,                # splits to score (e.g. ['dev_matched', 'dev_mismatched']; one name works too)
+    batch_size:int=None,     # inference batch (default: the experiment's)
+    device_id:int=None,      # GPU index, -1 for the CPU (default: the experiment's)
+    min_step:int=0,          # only checkpoints with step >= this
+    data_dir=None,           # data source (default: the experiment's)
+    progress:bool=True,      # show progress bars
+    precision:str='auto',    # 'auto' (bf16 on a GPU that has it, else fp32), 'no', 'bf16' or 'fp16'
+    skip_done:bool=False,    # skip (checkpoint, split) pairs already in eval_{dataset}.json
+):
+    "Evaluate the checkpoints of experiment `d` on every split of `datasets`, each checkpoint loaded once for all of them (with `skip_done`, only what the files lack); merge into each `eval_{dataset}.json` after each checkpoint (under the folder's `eval` lock), keep the predictions (`predictions_path`), and return {dataset: its content}. A damaged checkpoint is skipped with a warning."
+    E = Experiment(d)
+    datasets = list(dict.fromkeys(E.task.split_name(s) for s in ([datasets] if isinstance(datasets, str) else datasets)))
+    cks = E.checkpoints(min_step)
+    if not cks: raise UserError(f"{E}: no checkpoint" + (f" with step >= {min_step}" if min_step else '') + " to evaluate")
+    device_id = resolve_device(device_id); precision = resolve_precision(precision, device_id)
+    start_processes(device_id)                                        # several processes: each scores a share of the rows, the main one writes
+    with E.lock('eval'):
+        data = {ds: E.encode(ds, data_dir, progress) for ds in datasets}
+        for ds, (sp, _) in data.items():
+            if not sp.labelled: raise UserError(f"{sp.path}: the {ds} split has no labels; use --predict to write GLUE server files")
+        res = all_gather_object({ds: _results(E, ds, sp, data_dir or E.config['data_dir']) for ds, (sp, _) in data.items()} if is_main() else None)[0]   # one view of what is done, for every process
+        damaged, metric, bs = [], E.task.metrics[0], batch_size or E.config.get('batch_size', 32)
+        from torch.utils.tensorboard import SummaryWriter
+        with (SummaryWriter(str(E/'tb')) if is_main() else contextlib.nullcontext()) as tb:
+            for step, _ in cks:
+                todo = [ds for ds in datasets if not (skip_done and str(step) in res[ds]['checkpoints'])]
+                if not todo: continue
+                try: model = E.load_model(step, as_device(device_id), precision)          # once for every split
+                except DamagedCheckpoint as e:
+                    damaged.append(step)
+                    if is_main(): print(f"warning: skipping checkpoint {step}: {e}", file=sys.stderr)
+                    continue
+                for ds in todo:
+                    sp, enc = data[ds]
+                    keep = predictions_path(E, ds, step, sp.fingerprint) if is_main() else None
+                    r = res[ds]['checkpoints'][str(step)] = evaluate_checkpoint(E, step, sp, enc, bs, device_id, precision, progress, model, keep)
+                    if is_main():
+                        write_json(E.eval_path(ds), _with_best(res[ds], metric))        # after every checkpoint: a kill, or a damaged one later, loses nothing
+                        tb.add_scalar(f"{E.config['task']}/{ds}/accuracy", r['accuracy'], step)
+                        print(f"checkpoint {step}" + (f" on {ds}" if len(datasets) > 1 else '') + f": accuracy {r['accuracy']:.6f}", file=sys.stderr)
+                del model
+        for ds in datasets:
+            if not res[ds]['checkpoints']: raise UserError(f"{E}: every checkpoint to evaluate is damaged (model-{damaged[0]} first); nothing was evaluated")
+            res[ds] = _with_best(res[ds], metric)
+            if is_main(): write_json(E.eval_path(ds), res[ds])
+        barrier()
+    return res
+
 def evaluate_experiment(
     d,                       # experiment folder or `Experiment`
     dataset:str,             # split to score (dev_matched, dev, validation...)
@@ -104,37 +170,8 @@ def evaluate_experiment(
     precision:str='auto',    # 'auto' (bf16 on a GPU that has it, else fp32), 'no', 'bf16' or 'fp16'
     skip_done:bool=False,    # skip checkpoints already in eval_{dataset}.json
 ):
-    "Evaluate the checkpoints of experiment `d` on `dataset` (with `skip_done`, only those not yet in the file); merge into `eval_{dataset}.json` after each checkpoint (under the folder's `eval` lock) and return its content. A damaged checkpoint is skipped with a warning."
-    E = Experiment(d)
-    dataset = E.task.split_name(dataset)
-    cks = E.checkpoints(min_step)
-    if not cks: raise UserError(f"{E}: no checkpoint" + (f" with step >= {min_step}" if min_step else '') + " to evaluate")
-    device_id = resolve_device(device_id); precision = resolve_precision(precision, device_id)
-    start_processes(device_id)                                        # several processes: each scores a share of the rows, the main one writes
-    with E.lock('eval'):
-        sp, enc = E.encode(dataset, data_dir, progress)
-        if not sp.labelled: raise UserError(f"{sp.path}: the {dataset} split has no labels; use --predict to write GLUE server files")
-        res = all_gather_object(_results(E, dataset, sp, data_dir or E.config['data_dir']) if is_main() else None)[0]   # one view of what is done, for every process
-        damaged = []
-        from torch.utils.tensorboard import SummaryWriter
-        with (SummaryWriter(str(E/'tb')) if is_main() else contextlib.nullcontext()) as tb:
-            for step, _ in cks:
-                if skip_done and str(step) in res['checkpoints']: continue
-                try: r = evaluate_checkpoint(E, step, sp, enc, batch_size or E.config.get('batch_size', 32), device_id, precision, progress)
-                except DamagedCheckpoint as e:
-                    damaged.append(step)
-                    if is_main(): print(f"warning: skipping checkpoint {step}: {e}", file=sys.stderr)
-                    continue
-                res['checkpoints'][str(step)] = r
-                if is_main():
-                    write_json(E.eval_path(dataset), _with_best(res, E.task.metrics[0]))        # after every checkpoint: a kill, or a damaged one later, loses nothing
-                    tb.add_scalar(f"{E.config['task']}/{dataset}/accuracy", r['accuracy'], step)
-                    print(f"checkpoint {step}: accuracy {r['accuracy']:.6f}", file=sys.stderr)
-        if not res['checkpoints']: raise UserError(f"{E}: every checkpoint to evaluate is damaged (model-{damaged[0]} first); nothing was evaluated")
-        res = _with_best(res, E.task.metrics[0])
-        if is_main(): write_json(E.eval_path(dataset), res)
-        barrier()
-    return res
+    "Evaluate the checkpoints of experiment `d` on one split (`evaluate_splits` for several); returns the content of its `eval_{dataset}.json`."
+    return next(iter(evaluate_splits(d, [dataset], batch_size, device_id, min_step, data_dir, progress, precision, skip_done).values()))
 
 def honest_figure(d):
     "The checkpoint chosen on the task's first dev split, reported on its second (MNLI: dev_matched, dev_mismatched); None until both are evaluated, and for a task with one dev split."
@@ -180,7 +217,7 @@ def predict_experiment(
 class EvalConfig(ExperimentFlags):
     "Evaluate every checkpoint of an experiment (the seed's run_fine_tune_eval.py)."
     command = 'kdnli_eval'
-    dataset: str                                    # split: train, dev_matched, dev_mismatched, dev, validation... (test splits with --predict)
+    dataset: str                                    # split: train, dev_matched, dev_mismatched, dev, validation... (test splits with --predict); several, comma-separated: each checkpoint loaded once
     batch_size: int = 0                             # eval batch size (0: the training batch size)
     device_id: Optional[int] = None                 # GPU index, -1 for the CPU
     ckpt: int = 0                                   # only checkpoints with step >= this (with --predict: exactly this one)
@@ -192,20 +229,26 @@ class EvalConfig(ExperimentFlags):
 
 def evaluate(c: EvalConfig):
     "Run `kdnli_eval`: score every checkpoint and print the seed's two lines (and the honest figure), or write the GLUE file."
+    names = [s_ for s_ in c.dataset.split(',') if s_]
+    if not names: raise UserError(f"--dataset {c.dataset!r}: name a split")
     if c.predict:
+        if len(names) > 1: raise UserError(f"--dataset {c.dataset}: --predict writes one split's file; name one split")
         out, step = predict_experiment(c.exp, c.dataset, c.ckpt, c.batch_size or None, c.device_id, c.data_dir, not c.no_progress)
         if is_main(): print(f"wrote {out} (checkpoint {step})")
         return
-    r = evaluate_experiment(c.exp, c.dataset, c.batch_size or None, c.device_id, c.ckpt, c.data_dir, not c.no_progress)
+    rs = evaluate_splits(c.exp, names, c.batch_size or None, c.device_id, c.ckpt, c.data_dir, not c.no_progress)
     if not is_main(): return
-    t, metric = c.exp.task, r.get('metric', 'accuracy')
-    print(f"max {metric}: {r['best'][metric]:f}")
-    print(f"max {metric} checkpoint: {r['best']['step']}")
-    if metric != 'accuracy': print(f"accuracy at that checkpoint: {r['best']['accuracy']:f}")
+    t = c.exp.task
+    for ds, r in rs.items():   # the seed's lines, each prefixed with its split when there are several
+        metric, pre = r.get('metric', 'accuracy'), f"{ds} " if len(rs) > 1 else ''
+        print(f"{pre}max {metric}: {r['best'][metric]:f}")
+        print(f"{pre}max {metric} checkpoint: {r['best']['step']}")
+        if metric != 'accuracy': print(f"{pre}accuracy at that checkpoint: {r['best']['accuracy']:f}")
     if (h := honest_figure(c.exp)):
         a, b = t.dev[:2]
         print(f"selected on {a}: checkpoint {h['step']} ({a} {h[a]:f}), {b} {metric}: {h[b]:f}")
-    elif len(t.dev) == 1 and r['dataset'] == t.dev[0]:
+    elif len(t.dev) == 1 and t.dev[0] in rs:
+        r = rs[t.dev[0]]; metric = r.get('metric', 'accuracy')
         print(f"selected on {t.dev[0]}: checkpoint {r['best']['step']}; task {t.name} has one dev split, so this {metric} also chose the checkpoint "
               "(an optimistic figure: report a test split, or hold out part of train)")
 

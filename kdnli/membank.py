@@ -18,7 +18,7 @@ from .losses import student_vector
 # %% auto #0
 __all__ = ['check_rows', 'check_teacher', 'LogitsBank', 'teacher_over_split', 'BankConfig', 'build_logits_bank',
            'build_logitsbank_cli', 'MemoryBank', 'bank_vectors', 'MembankConfig', 'build_memory_bank',
-           'build_membank_cli', 'NegativeSamplerCB', 'CRDBank', 'MomentumBankCB']
+           'build_membank_cli', 'BankTeacher', 'NegativeSamplerCB', 'CRDBank', 'MomentumBankCB']
 
 # %% ../nbs/04_membank.ipynb #65770764
 def check_rows(
@@ -185,6 +185,15 @@ class MemoryBank:
             if (deep is not None and deep != teacher['layers']) or max(self.layers) > teacher['layers']:
                 raise UserError(f"{where}: built from a teacher with {deep or max(self.layers)} layers, this teacher has {teacher['layers']}; rebuild it with kdnli_build_membank")
         return self
+    def check_kind(
+        self,
+        kind='cls',                                      # the vectors the reader needs: 'cls', 'mean' or 'pooler'
+        why="patient KD reads each layer's [CLS]",       # what reads them, for the message
+    ):
+        "Refuse a bank of other vectors than `kind` (a `mean` bank cannot stand in for [CLS])."
+        have = self.meta.get('kind', 'cls')
+        if have != kind: raise UserError(f"{self.meta.get('path', 'memory bank')}: holds {have} vectors; {why} (build it with --embedding_type {kind} --layer_wise)")
+        return self
     def nbytes(self): return sum(v.numel() * v.element_size() for v in self.layers.values())
     def save(self, path):
         from safetensors.torch import save_file
@@ -192,17 +201,25 @@ class MemoryBank:
             save_file({f'layer{l}': v.contiguous().cpu() for l, v in self.layers.items()}, str(tmp), metadata={'kdnli': json.dumps(self.meta)})
         return Path(path)
     @classmethod
-    def load(cls, path, device='cpu'):
-        "Read the bank straight onto `device` (no other allocation)."
+    def load(
+        cls,
+        path,               # the bank's safetensors file
+        device='cpu',       # where its tensors are read to
+        layers=None,        # read only these layers (1-based; a missing one is refused); None: all
+    ):
+        "Read the bank (or only `layers` of it) straight onto `device` (no other allocation)."
         from safetensors import safe_open
         path = Path(path)
         if not path.is_file(): raise UserError(f"{path}: no such memory bank (build it with kdnli_build_membank)")
         try:
             with safe_open(str(path), 'pt', device=str(device)) as f:
-                meta = json.loads(f.metadata()['kdnli']); layers = {int(k[5:]): f.get_tensor(k) for k in f.keys()}
+                meta, have = json.loads(f.metadata()['kdnli']), sorted(int(k[5:]) for k in f.keys())
+                missing = sorted(set(layers or ()) - set(have))
+                if missing: raise UserError(f"{path}: no layer {missing[0]} (has {have}); rebuild it with kdnli_build_membank --layer_wise")
+                out = {l: f.get_tensor(f'layer{l}') for l in (have if layers is None else sorted(set(layers)))}
         except UserError: raise
         except Exception as e: raise UserError(f"{path}: not a kdnli memory bank ({type(e).__name__})") from None
-        return cls(layers, {**meta, 'path': str(path)})
+        return cls(out, {**meta, 'path': str(path)})
 
 def bank_vectors(
     model,              # teacher `NLIModel`, already on `device`
@@ -262,6 +279,21 @@ def build_membank_cli(argv=None):
                               c.precision if dev >= 0 else 'no', not c.no_progress)
         if b is not None: print(f"wrote {c.teacher.membank_path(c.ckpt, c.embedding_type, c.dataset)}: layers {b.meta['layers']}, {len(b):,} x {b.dim} fp16 ({b.nbytes() / 2**20:.1f} MiB)")
     run_cli(main)
+
+# %% ../nbs/04_membank.ipynb #f0c62a55
+class BankTeacher:
+    "The teacher answered from its banks: logits from `logits` (a `LogitsBank`, or a live teacher asked for logits only), each bank layer's [CLS] as `hidden[l]` (B, 1, D)."
+    def __init__(
+        self,
+        logits,             # maps a batch to an `NLIOutput` with the teacher's logits (`LogitsBank` or `LiveTeacher`)
+        bank,               # a `cls` `MemoryBank` holding (at least) the layers the patient-KD term reads
+    ):
+        self.logits, self.bank, self.depth = logits, bank.check_kind('cls'), bank.meta.get('teacher_layers', max(bank.layers))
+    def __call__(self, xb):
+        o, idx = self.logits(xb), xb['index']
+        hidden = [None] * (self.depth + 1)                    # hidden[0] (embeddings) and layers the bank lacks stay None
+        for l, M in self.bank.layers.items(): hidden[l] = M[idx.to(M.device)].to(o.logits.device).unsqueeze(1)
+        return NLIOutput(o.logits, tuple(hidden))
 
 # %% ../nbs/04_membank.ipynb #ff588a8f
 class NegativeSamplerCB(Callback):

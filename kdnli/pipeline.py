@@ -15,7 +15,7 @@ from .data import get_task, load_split, resolve_data_dir, synthetic_dir
 from .models import Experiment, count_params, no_hf_bars, predict
 from .membank import LogitsBank, MemoryBank, build_logits_bank, build_memory_bank
 from .trainers import ContrastConfig, DistillConfig, FineTuneConfig, LayerwiseContrastConfig, contrast_distill, distill, fine_tune
-from .eval import evaluate_experiment, paired_bootstrap
+from .eval import evaluate_checkpoint, evaluate_splits, paired_bootstrap, predictions_path
 from .plots import MODEL_NAMES, cls_embeddings, model_style, plot_confusion, plot_curves, plot_embeddings, plot_methods, reduce_2d, save_figure, subsample
 from .deploy import export_model
 
@@ -122,12 +122,12 @@ def build_banks(
     T:Experiment,            # the trained teacher
     data_dir,                # the data source
 ):
-    "The teacher's logits bank and (for the contrastive methods) its layer-wise memory bank, unless built already from this data."
+    "The teacher's logits bank and (for patient KD and the contrastive methods) its layer-wise memory bank, unless built already from this data."
     P, s = not c.no_progress, c.teacher_steps
     sp, _ = T.encode('train', data_dir, P)
     if not _bank_ok(LogitsBank.load, T.logits_bank_path(s), sp.fingerprint):
         build_logits_bank(T, s, 'train', c.eval_batch_size, c.device_id, data_dir, progress=P)
-    if any(m in c.method_list for m in ('contrast', 'layerwise', 'crd')) and not _bank_ok(MemoryBank.load, T.membank_path(s, 'cls'), sp.fingerprint):
+    if any(m in c.method_list for m in ('pkd', 'contrast', 'layerwise', 'crd')) and not _bank_ok(MemoryBank.load, T.membank_path(s, 'cls'), sp.fingerprint):
         build_memory_bank(T, s, 'train', 'cls', layer_wise=True, batch_size=c.eval_batch_size, device_id=c.device_id, data_dir=data_dir, progress=P)
 
 def distill_student(
@@ -142,9 +142,9 @@ def distill_student(
                                    softmax_temp=c.softmax_temp, batch_size=c.batch_size, lr=c.student_lr, total_step=s,
                                    warmup_step=c.student_warmup if c.student_warmup is not None else s // 10, ckpt_step=s,
                                    log_step=max(1, s // 20), seed=seed), **(c.student_flags or {}), 'experiment': experiment}
-    if method in ('ce', 'kd', 'pkd'):   # kdnli_distill with a method preset; KD reads the logits bank
+    if method in ('ce', 'kd', 'pkd'):   # kdnli_distill with a method preset; KD reads the logits bank, patient KD both banks (no teacher forward)
         return distill(DistillConfig(**{**student, 'method': method, 'soft_weight': c.soft_weight, 'hard_weight': 1 - c.soft_weight, 'mu': c.mu,
-                                        'logits_bank': 'auto' if method == 'kd' else None, 'seed': seed}))
+                                        'logits_bank': 'auto' if method in ('kd', 'pkd') else None, 'membank': 'auto' if method == 'pkd' else None, 'seed': seed}))
     contrast = dict(neg_num=c.neg_num, contrast_steps=0, contrast_temp=c.contrast_temp, soft_label_weight=c.soft_weight,
                     contrast_weight=c.contrast_weight, defined_by_label=True, logits_bank='auto',
                     **(dict(bank_momentum=c.bank_momentum, crd_dim=c.crd_dim) if method == 'crd' else {}))
@@ -195,24 +195,19 @@ def dev_correct(
     rows:list,               # the result rows (name and scored step)
     data_dir,                # the data source
 ):
-    "{name: {split: per-row correctness}} of each row's scored checkpoint on every dev split, for paired comparisons (kept in out/predictions, keyed by step and split fingerprint)."
-    dev, out = as_device(c.device_id), {}
+    "{name: {split: per-row correctness}} of each row's scored checkpoint on every dev split, for paired comparisons: the predictions the evaluation kept (`predictions_path`), scored again only where it kept none (an evaluation by an older kdnli)."
+    out = {}
     for r in rows:
-        E, model, out[r['name']] = dirs[r['name']], None, {}
+        E, out[r['name']] = dirs[r['name']], {}
         for s in c.splits:
             sp, enc = E.encode(s, data_dir, False)
-            f = Path(c.out)/'predictions'/f"{r['name']}-{r['step']}-{s}-{sp.fingerprint[:12]}.npy"
-            if not f.exists():
-                model = model or E.load_model(r['step'], dev, resolve_precision('auto', c.device_id)).eval()   # as evaluate_checkpoint scores it
-                ok = predict(model, enc, c.eval_batch_size, dev, 'no').argmax(-1).cpu().numpy() == np.asarray(sp.label)
-                f.parent.mkdir(parents=True, exist_ok=True)
-                with atomic_path(f) as tmp:
-                    with open(tmp, 'wb') as fh: np.save(fh, ok)
-            out[r['name']][s] = np.load(f)
+            f = predictions_path(E, s, r['step'], sp.fingerprint)
+            if not f.exists(): evaluate_checkpoint(E, r['step'], sp, enc, c.eval_batch_size, c.device_id, resolve_precision('auto', c.device_id), False, keep=f)
+            out[r['name']][s] = np.load(f) == np.asarray(sp.label)
     return out
 
 def majority_baseline(
-    ev:dict,                 # {split: evaluation} of any model (`evaluate_experiment`): its confusion matrices count the gold classes
+    ev:dict,                 # {split: evaluation} of any model (`evaluate_splits`): its confusion matrices count the gold classes
     splits,                  # the dev splits
 ):
     "{split: accuracy of always answering the split's most frequent class}: the chance line of the report."
@@ -225,7 +220,7 @@ def majority_baseline(
 def result_rows(
     c:PipelineConfig,          # the pipeline's settings
     dirs:dict,               # {name: Experiment}, the teacher first
-    evals:dict,              # {name: {split: evaluation}} from `evaluate_experiment`
+    evals:dict,              # {name: {split: evaluation}} from `evaluate_splits`
     denc,                    # the first dev split, encoded (speed is measured on it)
     old:dict,                # the results of an earlier run of this folder ({} if none)
 ):
@@ -355,8 +350,8 @@ def run_pipeline(
     _say("[3/8] logits bank and layer-wise memory bank", P); build_banks(c, T, data_dir); stage('banks')
     dirs, extra = train_students(c); dirs = {'teacher': T, **dirs}; stage('students')
     _say(f"[5/8] evaluation on {' and '.join(c.splits)}", P)
-    evals = {n: {s: evaluate_experiment(E, s, c.eval_batch_size, c.device_id, data_dir=data_dir, progress=P, skip_done=True)
-                 for s in c.splits} for n, E in {**dirs, **extra}.items()}
+    evals = {n: evaluate_splits(E, c.splits, c.eval_batch_size, c.device_id, data_dir=data_dir, progress=P, skip_done=True)   # each checkpoint loaded once
+             for n, E in {**dirs, **extra}.items()}
     stage('evaluation')
     _say("[6/8] parameters and inference speed", P)
     resf = out/'results.json'

@@ -13,18 +13,18 @@ from .core import (Config, UserError, as_device, check_flags, derived, is_main, 
                         start_processes, world_size)
 from .data import DEFAULT_DATA_DIR, Batches, encode, encode_split, get_task, hub_source, load_split
 from .models import CONFIG_VERSION, Experiment, build_model, build_student, check_seq_len, layer_map
-from .losses import Objective, Projections
-from .membank import CRDBank, LogitsBank, MemoryBank, MomentumBankCB, NegativeSamplerCB
+from .losses import Objective, Projections, pkd_loss
+from .membank import BankTeacher, CRDBank, LogitsBank, MemoryBank, MomentumBankCB, NegativeSamplerCB
 from .learner import CheckpointCB, LiveTeacher, Learner, LogCB, OptimConfig, ProgressCB, ScheduleCB, param_groups
 
 # %% auto #0
 __all__ = ['TERM_PARAMS', 'TERM_ORDER', 'METHODS', 'RunConfig', 'TrainConfig', 'weight_of', 'build_objective', 'delayed',
            'FineTuneConfig', 'Job', 'make_batches', 'train', 'announce', 'fine_tune', 'fine_tune_cli', 'TeacherFlags',
            'KDFlags', 'StudentFlags', 'StudentConfig', 'DistillConfig', 'distill_terms', 'teacher_info', 'make_teacher',
-           'make_student', 'start_student', 'distill', 'distill_cli', 'FromCheckpointConfig', 'TrainSCLConfig',
-           'TrainKDConfig', 'load_source', 'train_scl', 'train_kd', 'train_scl_cli', 'train_kd_cli', 'ContrastConfig',
-           'LayerwiseContrastConfig', 'contrast_pairs', 'check_negatives', 'contrast_distill', 'contrast_distill_cli',
-           'layerwise_contrast_distill_cli']
+           'load_cls_bank', 'make_student', 'start_student', 'distill', 'distill_cli', 'FromCheckpointConfig',
+           'TrainSCLConfig', 'TrainKDConfig', 'load_source', 'train_scl', 'train_kd', 'train_scl_cli', 'train_kd_cli',
+           'ContrastConfig', 'LayerwiseContrastConfig', 'contrast_pairs', 'check_negatives', 'contrast_distill',
+           'contrast_distill_cli', 'layerwise_contrast_distill_cli']
 
 # %% ../nbs/06_trainers.ipynb #55c76bd7
 @dataclass(kw_only=True)
@@ -267,6 +267,7 @@ class DistillConfig(TeacherFlags, KDFlags, StudentFlags, StudentConfig):
     use_classify_loss: bool = False                 # logit loss: KD (or WSL)
     use_hidden_loss: bool = False                   # hidden-state loss over the layer map
     hidden_loss: Literal['mse', 'pkd'] = 'mse'      # mse: the seed's full-sequence MSE; pkd: Sun et al.'s normalised [CLS]
+    membank: Optional[str] = None                   # patient KD reads the teacher's [CLS] from this layer-wise memory bank ('auto': the teacher's membank-{tckpt}-cls); with --logits_bank, no teacher forward at all
     mu: float = 1.0                                 # weight of the hidden loss
     ce_weight: float = 1.0                          # weight of the logit loss; 1 - ce_weight goes to SupCon
     cls_steps: int = 0                              # KD/WSL/SupCon start after this many updates
@@ -297,18 +298,37 @@ def make_teacher(
     objective,                # the `Objective`: no teacher unless a term needs one, hidden states only if a term needs them
     device_id,                # the student's GPU index (-1: CPU): where a logits bank goes, and the live teacher unless --tdevice_id is given
     sp,                       # the training `Split` a logits bank must match (fingerprint, length)
+    cls_bank=None,            # a `cls` `MemoryBank` answering the patient-KD term's teacher layers (`BankTeacher`); None: hidden states from the live teacher
 ):
-    "A live teacher or a logits bank, whichever the flags ask for (None when the objective needs no teacher)."
+    "A live teacher (in bf16 weights when the run trains in bf16 on a GPU) or a logits bank, whichever the flags ask for, with the teacher's [CLS] read from `cls_bank` when given (None when the objective needs no teacher)."
     if not objective.needs_teacher: return None   # e.g. --method ce: no teacher is loaded at all
+    hidden = objective.needs_teacher_hidden and cls_bank is None
     if c.logits_bank:
-        if objective.needs_teacher_hidden: raise UserError("a logits bank has no hidden states: the hidden losses need the live teacher (drop --logits_bank)")
+        if hidden: raise UserError("a logits bank has no hidden states: the hidden losses need the live teacher (drop --logits_bank), or for patient KD (--hidden_loss pkd) its memory bank (--membank auto)")
         path = c.teacher.logits_bank_path(c.tckpt) if c.logits_bank == 'auto' else c.logits_bank
-        return LogitsBank.load(path).check(sp.fingerprint, f"the {sp.name} split", len(sp), c.num_class, teacher_info(c)).to(as_device(device_id))
-    flag = '--teacher_device' if getattr(c, 'teacher_device', None) is not None else '--tdevice_id'
-    tdev = resolve_device(c.tdevice_id if c.tdevice_id is not None else device_id, flag)
-    t = LiveTeacher(c.teacher.load_model(c.tckpt), as_device(tdev), objective.needs_teacher_hidden)
-    if c.compile: t.model = torch.compile(t.model)
-    return t
+        t = LogitsBank.load(path).check(sp.fingerprint, f"the {sp.name} split", len(sp), c.num_class, teacher_info(c)).to(as_device(device_id))
+    else:
+        flag = '--teacher_device' if getattr(c, 'teacher_device', None) is not None else '--tdevice_id'
+        tdev = resolve_device(c.tdevice_id if c.tdevice_id is not None else device_id, flag)
+        # a run in bf16 autocast rounds the teacher's matmuls to bf16 anyway: bf16 weights run its forward faster (H200 eval: 18,163 vs 12,707 samples/s)
+        wp = 'bf16' if tdev >= 0 and c.devices()[1] == 'bf16' else 'no'
+        t = LiveTeacher(c.teacher.load_model(c.tckpt, precision=wp), as_device(tdev), hidden)
+        if c.compile: t.model = torch.compile(t.model)
+    return t if cls_bank is None else BankTeacher(t, cls_bank)
+
+def load_cls_bank(
+    c,                        # `DistillConfig`: membank, teacher flags
+    objective,                # the objective: its patient-KD term must be the only one reading the teacher's hidden states
+    layers,                   # teacher layers (1-based) the patient-KD term compares
+    device_id,                # the student's GPU index (-1: CPU): where the bank's layers go
+):
+    "The teacher's per-layer [CLS] for patient KD from `--membank`: only `layers`, read to the student's device (checked against the data by the caller, once the split is read)."
+    terms = {n for n, (fn, w, _) in objective.terms.items() if w}
+    others = sorted(n for n in terms if getattr(objective.terms[n][0], 'needs_teacher_hidden', False) and objective.terms[n][0] is not pkd_loss)
+    if others: raise UserError(f"--membank holds each layer's [CLS] only: {', '.join(others)} compares full sequences and needs the live teacher (use --hidden_loss pkd, or drop --membank)")
+    if not any(objective.terms[n][0] is pkd_loss for n in terms): raise UserError("--membank: no patient-KD term reads it (add --use_hidden_loss --hidden_loss pkd, or --method pkd)")
+    path = c.teacher.membank_path(c.tckpt, 'cls') if c.membank == 'auto' else c.membank
+    return MemoryBank.load(path, as_device(device_id), layers).check_kind('cls')
 
 def make_student(
     c,                        # config with the student shape and init flags, num_class, dropout and max_seq_len
@@ -345,12 +365,15 @@ def distill(c: DistillConfig):
     lm = layer_map(c.layer_map, student.n_layers, tmodel.n_layers)
     proj = Projections(len(lm), student.config.hidden_size, tmodel.config.hidden_size) if c.use_hidden_loss or c.method in ('pkd', 'mse') else None
     objective = build_objective(c, distill_terms(c), {'layers': lm, 'proj': proj})
+    bank = load_cls_bank(c, objective, lm, device_id) if c.membank else None
     sp, enc = encode_split(c.data_dir, c.dataset, tok, c.max_seq_len, not c.no_progress, c.task_spec())
+    if bank is not None: bank.check(sp.fingerprint, what=f"the {sp.name} split", n=len(sp), teacher=teacher_info(c, tmodel))
     phases = delayed(objective, ('kd', 'wsl', 'supcon'), c.cls_steps)
-    return train(c, Job(student, tok, sp, enc, objective, make_teacher(c, objective, device_id, sp),
+    return train(c, Job(student, tok, sp, enc, objective, make_teacher(c, objective, device_id, sp, bank),
                         extra_modules=[proj] if proj is not None and len(list(proj.parameters())) else (),
                         callbacks=[ScheduleCB(phases)] if phases else (),
-                        extra_config={'teacher_ckpt': str(c.teacher.checkpoint(c.tckpt)), 'layer_map_resolved': lm, 'student_layers': student.n_layers}))
+                        extra_config={'teacher_ckpt': str(c.teacher.checkpoint(c.tckpt)), 'layer_map_resolved': lm, 'student_layers': student.n_layers,
+                                      **({'membank': bank.meta['path']} if bank is not None else {})}))
 
 def distill_cli(argv=None):
     "Command `kdnli_distill`."
