@@ -146,12 +146,15 @@ def eval_speed(weights_dtype=None, compile=False, autocast=True, data=enc):
     sync(); return n / (time.perf_counter() - t0)
 
 
+def teacher_student(seed=0):
+    "(teacher, student of half its depth initialised from its even layers, their layer map): the pair every distillation variant trains."
+    set_seed(seed)
+    teacher = model(); Ls = max(1, teacher.n_layers // 2)
+    return teacher, build_student(teacher, num_hidden_layers=Ls), layer_map('even', Ls, teacher.n_layers)
+
 def distill(live=True, compile=False, cuda_graph=False):
     "Distillation step: 6-layer student (from the teacher's even layers) + 12-layer teacher; KD + hidden MSE + CE live, or KD + CE from a logits bank."
-    set_seed(0)
-    teacher = model(); Ls = max(1, teacher.n_layers // 2)
-    student = build_student(teacher, num_hidden_layers=Ls)
-    lm = layer_map('even', Ls, teacher.n_layers)
+    teacher, student, lm = teacher_student()
     dev = a.device
     if live:
         obj = Objective(ce=0.5, kd=(0.5, {'T': 2.0}), hidden_mse=(100.0, {'layers': lm}))
@@ -167,10 +170,7 @@ def distill(live=True, compile=False, cuda_graph=False):
 
 def distill_pkd(banks=False, compile=False, cuda_graph=False):
     "Patient-KD step: 6-layer student, CE + KD (T = 10) + patient KD on each mapped layer's [CLS] (mu = 100); the teacher live (forward with hidden states) or read from its logits and memory banks (`BankTeacher`: no teacher forward)."
-    set_seed(0)
-    teacher = model(); Ls = max(1, teacher.n_layers // 2)
-    student = build_student(teacher, num_hidden_layers=Ls)
-    lm = layer_map('even', Ls, teacher.n_layers)
+    teacher, student, lm = teacher_student()
     dev, D = a.device, teacher.config.hidden_size
     obj = Objective(ce=0.5, kd=(0.5, {'T': 10.0}), pkd=(100.0, {'layers': lm}))
     if banks:
@@ -216,10 +216,7 @@ def distill_seed_style(live=True):
 
 def contrast(compile=False, cuda_graph=False, infonce=True):
     "Layer-wise contrastive step: 6-layer student, InfoNCE on every student layer vs banks on the device (K = 20, by label) + KD from a logits bank."
-    set_seed(0)
-    teacher = model(); Ls = max(1, teacher.n_layers // 2)
-    student = build_student(teacher, num_hidden_layers=Ls)
-    lm = layer_map('even', Ls, teacher.n_layers); pairs = list(zip(range(1, Ls + 1), lm))
+    teacher, student, lm = teacher_student(); pairs = list(zip(range(1, len(lm) + 1), lm))
     dev = a.device; D = teacher.config.hidden_size
     mb = MemoryBank({l: torch.nn.functional.normalize(torch.randn(N, D), dim=-1).half().to(dev) for l in lm}, {'fingerprint': 'bench'})
     lb = LogitsBank(torch.randn(N, 3), {'fingerprint': 'bench'}).to(dev)
@@ -272,13 +269,12 @@ def teacher_updates(bs, n=3):
 
 def layerwise_updates(bs, n=3, rows=392702):
     "`n` layer-wise contrastive updates at batch `bs` (6 student layers, K = 20 negatives by label, banks of MNLI's `rows` on the GPU, KD from a logits bank)."
-    teacher = model(); Ls = teacher.n_layers // 2
-    student = build_student(teacher, num_hidden_layers=Ls); del teacher
-    lm = layer_map('even', Ls, 2 * Ls); D = student.config.hidden_size
+    teacher, student, lm = teacher_student(); del teacher
+    D = student.config.hidden_size
     e = rand_enc(bs * n)
     mb = MemoryBank({l: torch.nn.functional.normalize(torch.randn(rows, D, device=a.device), dim=-1).half() for l in lm}, {'fingerprint': 'bench'})
     lb = LogitsBank(torch.randn(rows, 3), {'fingerprint': 'bench'}).to(a.device)
-    terms = dict(ce=0.8, kd=(0.2, {'T': 1.0}), infonce=(1.0, {'bank': mb, 'pairs': list(zip(range(1, Ls + 1), lm)), 'tau': 0.07, 'kind': 'cls', 'proj': None}))
+    terms = dict(ce=0.8, kd=(0.2, {'T': 1.0}), infonce=(1.0, {'bank': mb, 'pairs': list(zip(range(1, len(lm) + 1), lm)), 'tau': 0.07, 'kind': 'cls', 'proj': None}))
     Learner(student, Batches(e, bs, 'random', 0), Objective(**terms), OptimConfig(total_step=n, lr=5e-5, warmup_step=1),
             cbs=[NegativeSamplerCB(e.label, 20, True, 0)], device_id=0 if cuda else -1, precision='bf16' if cuda else 'no', teacher=lb).fit()
 

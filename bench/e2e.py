@@ -291,25 +291,22 @@ if 'kdnli' in (a.only or 'kdnli'):
         build_memory_bank(T.path, tsteps, 'train', 'cls', layer_wise=True, batch_size=512, device_id=GPU['device_id'], precision='bf16' if cuda else 'no', progress=False)
         st['memory_bank']['bytes_on_disk'] = sum(f.stat().st_size for f in T.path.glob('membank*'))
     P = Experiment.at(runs, 'PKD', 'bert', 'mnli')
-    def student(**gpu):
-        distill(DistillConfig(teacher_exp='bert_base_teacher', tmodel='bert', tckpt=tsteps, experiment='PKD', model='bert', task='mnli', runs_dir=str(runs),
-                              accum_step=1, batch_size=32, beta1=0.9, beta2=0.999, ckpt_step=SEED['student_ckpt'] // S, d_ff=SHAPE['intermediate_size'],
-                              d_model=SHAPE['hidden_size'], dropout=0.1, eps=1e-8, log_step=max(1, 500 // S), lr=5e-5, max_norm=1.0,
-                              num_attention_heads=SHAPE['num_attention_heads'], num_hidden_layers=LS, total_step=ssteps, type_vocab_size=2,
-                              warmup_step=SEED['student_warmup'] // S, weight_decay=0.01, tdevice_id=GPU['device_id'], mu=100, use_hidden_loss=True,
-                              softmax_temp=10, soft_weight=0.5, use_classify_loss=True, cls_steps=0, ce_weight=1, scl_temp=1, **gpu))
+    seed_pkd = dict(teacher_exp='bert_base_teacher', tmodel='bert', tckpt=tsteps, experiment='PKD', model='bert', task='mnli', runs_dir=str(runs),
+                    accum_step=1, batch_size=32, beta1=0.9, beta2=0.999, ckpt_step=SEED['student_ckpt'] // S, d_ff=SHAPE['intermediate_size'],
+                    d_model=SHAPE['hidden_size'], dropout=0.1, eps=1e-8, log_step=max(1, 500 // S), lr=5e-5, max_norm=1.0,
+                    num_attention_heads=SHAPE['num_attention_heads'], num_hidden_layers=LS, total_step=ssteps, type_vocab_size=2,
+                    warmup_step=SEED['student_warmup'] // S, weight_decay=0.01, tdevice_id=GPU['device_id'], mu=100, use_hidden_loss=True,
+                    softmax_temp=10, soft_weight=0.5, use_classify_loss=True, cls_steps=0, ce_weight=1, scl_temp=1)   # the seed's PKD command
+    def student(**gpu): distill(DistillConfig(**seed_pkd, **gpu))
     train_stage('student', student, P, ssteps, SEED['student_steps'],
                 flags='the seed PKD command: 6 layers, T=10, soft 0.5, mu 100, --use_hidden_loss --use_classify_loss, live teacher')
     eval_stage('student_eval', P)
     if not {'student_pkd_banks', 'logits_bank', 'memory_bank'} & set(a.skip.split(',')):
         lsteps = max(1, ssteps // a.lever_scale)
         Pb = Experiment.at(runs, 'PKD_banks', 'bert', 'mnli')
-        def student_banks(**gpu):
-            distill(DistillConfig(teacher_exp='bert_base_teacher', tmodel='bert', tckpt=tsteps, experiment='PKD_banks', model='bert', task='mnli', runs_dir=str(runs),
-                                  accum_step=1, batch_size=32, ckpt_step=lsteps, d_ff=SHAPE['intermediate_size'], d_model=SHAPE['hidden_size'], dropout=0.1,
-                                  log_step=max(1, 500 // S), lr=5e-5, max_norm=1.0, num_attention_heads=SHAPE['num_attention_heads'], num_hidden_layers=LS,
-                                  total_step=lsteps, warmup_step=SEED['student_warmup'] // S, weight_decay=0.01, mu=100, use_hidden_loss=True, hidden_loss='pkd',
-                                  membank='auto', logits_bank='auto', softmax_temp=10, soft_weight=0.5, use_classify_loss=True, **gpu))
+        def student_banks(**gpu):   # the same student with patient KD on [CLS], both halves of the teacher read from its banks
+            distill(DistillConfig(**{**seed_pkd, 'experiment': 'PKD_banks', 'ckpt_step': lsteps, 'total_step': lsteps, 'hidden_loss': 'pkd',
+                                     'membank': 'auto', 'logits_bank': 'auto', **gpu}))
         train_stage('student_pkd_banks', student_banks, Pb, lsteps, SEED['student_steps'],
                     flags='lever: the same student, patient KD on [CLS] from the memory bank + KD from the logits bank (no teacher forward), one checkpoint')
     order = ['tokenize', 'teacher', 'teacher_eval', 'logits_bank', 'memory_bank', 'student', 'student_eval']
