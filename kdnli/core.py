@@ -11,11 +11,11 @@ import torch
 
 # %% auto #0
 __all__ = ['UserError', 'DataError', 'run_cli', 'exit_run', 'ArgParser', 'ResourceError', 'RunStopped', 'folder_fault',
-           'resource_fault', 'atomic_path', 'write_json', 'read_json', 'file_sha256', 'folder_checksums', 'derived',
-           'api_only', 'flags_parser', 'Config', 'check_flags', 'kdnli_cache', 'kdnli_version', 'world_size', 'rank',
-           'is_main', 'resolve_device', 'as_device', 'resolve_precision', 'set_seed', 'start_processes', 'dist_active',
-           'barrier', 'all_gather_object', 'make_accelerator', 'remove_stale_temps', 'folder_lock', 'Callback',
-           'format_table']
+           'resource_fault', 'atomic_path', 'write_json', 'read_json', 'check_replaceable', 'file_sha256',
+           'folder_checksums', 'derived', 'api_only', 'flags_parser', 'Config', 'check_flags', 'kdnli_cache',
+           'kdnli_version', 'world_size', 'rank', 'is_main', 'resolve_device', 'as_device', 'resolve_precision',
+           'set_seed', 'start_processes', 'dist_active', 'barrier', 'all_gather_object', 'make_accelerator',
+           'remove_stale_temps', 'folder_lock', 'Callback', 'format_table']
 
 # %% ../nbs/00_core.ipynb #b4eb986c
 class UserError(Exception):
@@ -122,7 +122,9 @@ def atomic_path(path):
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         yield tmp
-        if path.is_dir() and not path.is_symlink(): shutil.rmtree(path)
+        if path.is_dir() and not path.is_symlink():
+            if not tmp.is_dir(): raise UserError(f"{path}: a folder is there; a file does not replace it")   # only a folder (an export, a cache entry) replaces a folder
+            shutil.rmtree(path)
         os.replace(tmp, path)
     except Exception as e:
         fault = resource_fault(e, path)                               # asked before the temporary goes: a full disk is still full
@@ -142,6 +144,20 @@ def read_json(path, what='file'):
     if not path.is_file(): raise UserError(f"{path}: no such {what}")
     try: return json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise UserError(f"{path}: malformed JSON ({getattr(e, 'msg', type(e).__name__)})") from None
+
+def check_replaceable(
+    path,               # the folder a command will write whole (through `atomic_path`, which replaces what is there)
+    flag,               # the flag that named it, for the message (e.g. '--out')
+    ours,               # predicate on an existing, non-empty folder: True when this command wrote it (it may be replaced)
+    what='a folder this command writes',   # what `ours` recognises, for the message
+):
+    "Refuse (`UserError`, before any work) to replace `path` unless it is missing, an empty folder, or what `ours` recognises: a command whose output is a whole folder never deletes a user's files."
+    p = Path(path)
+    if str(path) in ('', '.') or p.resolve() == Path.cwd().resolve(): raise UserError(f"{flag} {path}: name a new folder, not the current one")
+    if not p.exists() and not p.is_symlink(): return
+    if not p.is_dir(): raise UserError(f"{flag} {path}: a file is there, not a folder")
+    if any(p.iterdir()) and not ours(p):
+        raise UserError(f"{flag} {path}: that folder holds other files and is not {what}; writing would replace it: name a new or empty folder")
 
 # %% ../nbs/00_core.ipynb #164cbba4
 def file_sha256(path, chunk=1 << 20):
@@ -294,6 +310,7 @@ def resolve_device(device_id, flag='--device_id'):
             raise UserError(f"{flag} {device_id}: under torchrun each process uses the GPU of its LOCAL_RANK ({local}); leave {flag} out, or pass -1 for the CPU")
         device_id = local
     if device_id is None: device_id = 0 if torch.cuda.is_available() else -1
+    if device_id < -1: raise UserError(f"{flag} {device_id}: a GPU index (>= 0), or -1 for the CPU")
     if device_id >= 0:
         if not torch.cuda.is_available(): raise UserError(f"{flag} {device_id}: no CUDA GPU here (use {flag} -1 for the CPU)")
         if device_id >= torch.cuda.device_count(): raise UserError(f"{flag} {device_id}: only {torch.cuda.device_count()} GPU(s) here")

@@ -4,22 +4,22 @@
 
 # %% ../nbs/01_data.ipynb #35d45fe8
 from __future__ import annotations
-import contextlib, dataclasses, functools, hashlib, itertools, json, os, random, re, shutil, urllib.error, urllib.request, zipfile
+import contextlib, dataclasses, functools, hashlib, itertools, json, os, random, re, shutil, sys, urllib.error, urllib.request, zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import torch
-from .core import DataError, UserError, atomic_path, flags_parser, format_table, kdnli_cache, read_json, run_cli, write_json
+from .core import DataError, UserError, atomic_path, check_replaceable, flags_parser, format_table, kdnli_cache, read_json, run_cli, write_json
 
 # %% auto #0
 __all__ = ['LABELS', 'LABEL2ID', 'SPLITS', 'GLUE_COLUMNS', 'TASKS', 'MNLI_URL', 'MNLI_MD5', 'DEFAULT_DATA_DIR', 'CACHE_VERSION',
-           'Task', 'get_task', 'infer_labels', 'fingerprint_rows', 'Split', 'parse_label', 'rows_to_split',
-           'read_split', 'read_jsonl', 'read_tsv', 'is_hub', 'hub_source', 'split_file', 'resolve_data_dir',
-           'dataset_dict', 'load_split', 'available_splits', 'resolve_task', 'split_by_premise', 'md5_file', 'download',
-           'extract_mnli', 'get_mnli', 'get_mnli_cli', 'tokenizer_fingerprint', 'Encoded', 'tokenize_split', 'collate',
-           'epoch_batches', 'Batches', 'synthetic_split', 'write_split', 'noisy_labels', 'make_synthetic',
-           'wordpiece_vocab', 'train_wordpiece', 'split_stats', 'load_tokenizer', 'data_stats', 'data_stats_cli',
-           'synthetic_dir', 'make_synthetic_data', 'make_synthetic_cli', 'encode', 'encode_split']
+           'TOKENIZER_FILES', 'Task', 'get_task', 'infer_labels', 'fingerprint_rows', 'Split', 'parse_label',
+           'rows_to_split', 'read_split', 'read_jsonl', 'read_tsv', 'is_hub', 'hub_source', 'split_file',
+           'resolve_data_dir', 'dataset_dict', 'load_split', 'available_splits', 'resolve_task', 'split_by_premise',
+           'md5_file', 'download', 'extract_mnli', 'get_mnli', 'get_mnli_cli', 'tokenizer_fingerprint', 'Encoded',
+           'tokenize_split', 'collate', 'epoch_batches', 'Batches', 'synthetic_split', 'write_split', 'noisy_labels',
+           'make_synthetic', 'wordpiece_vocab', 'train_wordpiece', 'split_stats', 'load_tokenizer', 'data_stats',
+           'data_stats_cli', 'synthetic_dir', 'make_synthetic_data', 'make_synthetic_cli', 'encode', 'encode_split']
 
 # %% ../nbs/01_data.ipynb #b368e236
 LABELS = ('entailment', 'neutral', 'contradiction')   # MNLI's classes in the seed's order: entailment=0, neutral=1, contradiction=2
@@ -301,6 +301,9 @@ def rows_to_split(
         keep = [j for j, v in enumerate(y) if v is not None]
         dropped = len(lab) - len(keep)
         prem, hyp, ids, lab = [prem[j] for j in keep], [hyp[j] for j in keep], [ids[j] for j in keep], [y[j] for j in keep]
+    if unl and 0 < sum(v >= 0 for v in lab) < len(lab):             # a test split with gold labels (SNLI's on the Hub): its -1 rows have none, dropped as in dev
+        keep = [j for j, v in enumerate(lab) if v >= 0]; dropped += len(lab) - len(keep)
+        prem, hyp, ids, lab = [prem[j] for j in keep], [hyp[j] for j in keep], [ids[j] for j in keep], [lab[j] for j in keep]
     return Split(name, prem, hyp, np.array(lab, dtype=np.int64), ids, dropped, Path(path) if path is not None else None, layout, task.labels)
 
 def _split_name(path, task=None):
@@ -372,7 +375,9 @@ def resolve_data_dir(data_dir):
     "A data source: `kdnli-synthetic[:N]` is the synthetic set with N training pairs (default 30,000), made once in kdnli's cache; `hf:...` stays a Hub name; anything else is a path."
     s = str(data_dir)
     if s.startswith('kdnli-synthetic'):
-        n = int(s.split(':')[1]) if ':' in s else 30000
+        m = re.fullmatch(r'kdnli-synthetic(?::(\d+))?', s)
+        if m is None or int(m[1] or 30000) < 3: raise UserError(f"--data_dir {s}: write kdnli-synthetic or kdnli-synthetic:N, N >= 3 training pairs (e.g. kdnli-synthetic:3000)")
+        n = int(m[1] or 30000)
         return synthetic_dir(kdnli_cache()/'data'/f'synthetic-{n}', n, max(300, n // 10), 0)
     return s if is_hub(s) else Path(data_dir)
 
@@ -602,11 +607,15 @@ def tokenize_split(
     if not getattr(tok, 'is_fast', False) and not hasattr(tok, 'backend_tokenizer'): raise UserError(f"{tok.name_or_path}: a fast tokenizer is needed")
     f = None
     if cache_dir:   # the key hashes the tokenizer's whole definition: only worth it when there is a cache to look in
-        key = hashlib.sha256(f"{CACHE_VERSION}|{split.fingerprint}|{tokenizer_fingerprint(tok)}|{max_seq_len}".encode()).hexdigest()[:16]
+        side = '' if getattr(tok, 'truncation_side', 'right') == 'right' else f"|{tok.truncation_side}"   # a tokenizer saved to cut on the left cuts other tokens
+        key = hashlib.sha256(f"{CACHE_VERSION}|{split.fingerprint}|{tokenizer_fingerprint(tok)}|{max_seq_len}{side}".encode()).hexdigest()[:16]
         f = Path(cache_dir)/f"{split.name}-{key}.npz"
     if f is not None and f.exists():
-        z = np.load(f)
-        return Encoded(z['ids'], z['offsets'], z['n_a'], z['label'], str(z['fingerprint']), int(z['pad_id']), int(z['max_seq_len']))
+        try:
+            with np.load(f) as z:
+                return Encoded(z['ids'], z['offsets'], z['n_a'], z['label'], str(z['fingerprint']), int(z['pad_id']), int(z['max_seq_len']))
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:   # written atomically, so damaged from outside: tokenized again and replaced
+            print(f"warning: {f}: a damaged tokenization cache ({type(e).__name__}); tokenizing again", file=sys.stderr)
     e = _encode(split, tok, max_seq_len, batch_size, progress)
     if f is not None:
         with atomic_path(f) as tmp:
@@ -896,6 +905,8 @@ def wordpiece_vocab(texts, vocab_size=1024):
         if new not in seen: vocab.append(new); seen.add(new)
     return vocab
 
+TOKENIZER_FILES = {'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'added_tokens.json'}   # what `save_pretrained` writes for a BERT tokenizer
+
 def train_wordpiece(
     texts,                   # the sentences to learn the vocabulary from
     out_dir,                 # the tokenizer folder to write (replaced atomically)
@@ -995,6 +1006,9 @@ def make_synthetic_data(data_dir:str='data/synthetic',   # output directory
         if not ok: raise UserError(f"--{flag} {v}: must be {want}")
     for d, flag in [(data_dir, '--data_dir'), (tokenizer_dir, '--tokenizer_dir')]:
         if d and Path(d).exists() and not Path(d).is_dir(): raise UserError(f"{flag} {d}: a file is there, not a folder")
+    if tokenizer_dir:   # the tokenizer folder is written whole: never over the data, nor over a folder of other files
+        if Path(data_dir).resolve().is_relative_to(Path(tokenizer_dir).resolve()): raise UserError(f"--tokenizer_dir {tokenizer_dir}: would replace --data_dir {data_dir}; name a folder of its own")
+        check_replaceable(tokenizer_dir, '--tokenizer_dir', lambda q: {f.name for f in q.iterdir()} <= TOKENIZER_FILES, 'a tokenizer folder')
     files = make_synthetic(data_dir, n_train, n_dev, seed, layout, label_noise)
     if tokenizer_dir:
         tr = read_split(files[0]); train_wordpiece(tr.premise + tr.hypothesis, tokenizer_dir)

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Optional
 import numpy as np
 import torch
-from .core import (Config, DataError, UserError, as_device, atomic_path, barrier, check_flags, is_main, kdnli_version, read_json, resolve_device,
+from .core import (Config, DataError, UserError, as_device, atomic_path, barrier, check_flags, check_replaceable, is_main, kdnli_version, read_json, resolve_device,
                         run_cli, start_processes, world_size)
 from .data import LABELS, Split, load_tokenizer, tokenize_split
 from .models import Experiment, ExperimentFlags, count_params, load_model, no_hf_bars, predict, save_hf
 
 # %% auto #0
-__all__ = ['PAIR_COLUMNS', 'LABEL_COLUMNS', 'ID_COLUMNS', 'read_pairs', 'Predictor', 'PredictConfig', 'predict_pairs',
+__all__ = ['PAIR_COLUMNS', 'LABEL_COLUMNS', 'ID_COLUMNS', 'NO_GOLD', 'read_pairs', 'Predictor', 'PredictConfig', 'predict_pairs',
            'predict_cli', 'export_onnx', 'card_facts', 'model_card', 'export_model', 'push_folder', 'ExportConfig',
            'export_cli']
 
@@ -69,6 +69,8 @@ def read_pairs(path):
     return sp
 
 # %% ../nbs/09_deploy.ipynb #d574c437
+NO_GOLD = {'-1', '-', '', 'none', 'nan'}   # how files write "no gold label" (Hugging Face's -1, MNLI's and SNLI's '-', a null)
+
 class Predictor:
     "A model and its tokenizer, ready to classify premise/hypothesis pairs."
     def __init__(
@@ -97,12 +99,13 @@ class Predictor:
     def labels(self): return [self.model.config.id2label[i] for i in range(self.model.num_class)]
 
     def label_ids(self, raw, where='input'):
-        "Class ids of labels written as names (the model's) or integers; an unknown one is a `DataError`."
+        "Class ids of labels written as names (the model's) or integers; -1 for a row with no gold label (`-1`, `-`, empty: test files, MNLI's no-consensus rows); an unknown one is a `DataError`."
         names = {str(n).lower(): i for i, n in enumerate(self.labels)}
         out = []
         for n, v in enumerate(raw, 1):
             s = str(v).strip().lower()
             if s in names: out.append(names[s])
+            elif s in NO_GOLD: out.append(-1)
             elif s.lstrip('-').isdigit() and 0 <= int(s) < len(names): out.append(int(s))
             else: raise DataError(where, f"unknown label {v!r} (the model's labels: {', '.join(self.labels)})", n)
         return np.array(out, dtype=np.int64)
@@ -142,6 +145,7 @@ class PredictConfig(Config):
     def check(self):
         super().check(); check_flags(self, [('batch_size', self.batch_size >= 1, '>= 1')])
         if self.output and Path(self.output).suffix not in ('.jsonl', '.tsv'): raise UserError(f"--output {self.output}: a .jsonl or .tsv file")
+        if self.output and Path(self.output).is_dir(): raise UserError(f"--output {self.output}: a folder is there, not a file")
 
 def predict_pairs(c: PredictConfig):
     "Run `kdnli_predict`; returns {'n', 'accuracy' (None without labels), 'output'}."
@@ -157,12 +161,13 @@ def predict_pairs(c: PredictConfig):
             '\t'.join([i, P.labels[y]] + [f'{q:.6f}' for q in p]) + '\n' for i, y, p in zip(sp.ids, pred, probs))
     else: text = ''.join(json.dumps({'index': i, 'label': P.labels[y], 'probs': {l: round(float(q), 6) for l, q in zip(P.labels, p)}}) + '\n'
                          for i, y, p in zip(sp.ids, pred, probs))
-    acc = float((pred == gold).mean()) if gold is not None else None
+    has = gold >= 0 if gold is not None else np.zeros(len(pred), dtype=bool)   # rows with a gold label: the accuracy is theirs
+    acc = float((pred[has] == gold[has]).mean()) if has.any() else None
     if is_main():
         if c.output:
             with atomic_path(c.output) as tmp: Path(tmp).write_text(text)
         else: sys.stdout.write(text)
-        if acc is not None: print(f"accuracy {acc:.6f} on {len(sp):,} labelled pairs", file=sys.stderr)
+        if acc is not None: print(f"accuracy {acc:.6f} on {int(has.sum()):,} labelled pairs" + (f" ({len(sp) - int(has.sum()):,} without a gold label left out)" if not has.all() else ''), file=sys.stderr)
     barrier()
     return {'n': len(sp), 'accuracy': acc, 'output': c.output}
 
@@ -231,8 +236,9 @@ def card_facts(
     cfg = E.config
     facts = {'experiment': E.name, 'task': E.task.name, 'labels': list(E.task.labels), 'step': step, 'kind': cfg.get('kind'), 'objective': cfg.get('objective'), 'data_fingerprint': cfg.get('data_fingerprint'),
              'max_seq_len': cfg.get('max_seq_len'), 'parameters': count_params(model), 'layers': model.n_layers, 'kdnli_version': kdnli_version()}
-    facts['accuracy'] = {f.stem[5:]: r['checkpoints'][str(step)]['accuracy'] for f in sorted(E.path.glob('eval_*.json'))
-                         if str(step) in (r := E.read_eval(f.stem[5:])).get('checkpoints', {})}
+    evals = {f.stem[5:]: r for f in sorted(E.path.glob('eval_*.json')) if str(step) in (r := E.read_eval(f.stem[5:])).get('checkpoints', {})}
+    facts['accuracy'] = {s: r['checkpoints'][str(step)]['accuracy'] for s, r in evals.items()}
+    facts['eval_fingerprints'] = {s: r.get('fingerprint') for s, r in evals.items()}   # each dev split's own data (the card names it), not the training data's
     teacher = Experiment.at(cfg['runs_dir'], cfg['teacher_exp'], cfg.get('tmodel', 'bert'), cfg['task']) if cfg.get('teacher_exp') else None
     facts['base_model'] = (teacher.config if teacher and teacher.path.is_dir() else cfg).get('ptrain_ver') or cfg.get('ptrain_ver')
     if teacher is not None:
@@ -253,7 +259,7 @@ def card_facts(
 def model_card(facts, name):
     "The README.md of an exported model: YAML metadata the Hub reads, then what the model is, how it scores, and how to use it."
     from huggingface_hub import ModelCard, ModelCardData, EvalResult
-    evals = [EvalResult(task_type='text-classification', task_name=facts.get('task', 'mnli').upper(), dataset_type=facts.get('task', 'mnli'), dataset_name=f'{split} (fingerprint {facts["data_fingerprint"]})',
+    evals = [EvalResult(task_type='text-classification', task_name=facts.get('task', 'mnli').upper(), dataset_type=facts.get('task', 'mnli'), dataset_name=f'{split} (fingerprint {facts.get("eval_fingerprints", {}).get(split)})',
                         dataset_split=split, metric_type='accuracy', metric_value=round(acc, 4)) for split, acc in facts['accuracy'].items()]
     data = ModelCardData(library_name='transformers', pipeline_tag='text-classification', base_model=_hub_name(facts.get('base_model')),
                          tags=['kdnli', 'natural-language-inference', 'text-classification'] + (['knowledge-distillation'] if facts.get('teacher') else []),
@@ -268,7 +274,8 @@ def model_card(facts, name):
             + (f"Inference on {sp['device']} ({sp['rows']:,} dev pairs, batch 256, measured side by side at export): {sp['student_samples_per_s']:,.0f} pairs/s, "
                f"{sp['speedup']:.2f}x the teacher's {sp['teacher_samples_per_s']:,.0f} ({facts['parameters'] / facts['teacher_parameters']:.0%} of its parameters).\n\n" if sp else '')
             + "## Use\n\n```python\nfrom transformers import pipeline\nnli = pipeline(\"text-classification\", model=\"PATH_OR_REPO\")\n"
-              "nli({\"text\": \"A man inspects a uniform.\", \"text_pair\": \"The man is sleeping.\"})\n```\n\n"
+              "nli({\"text\": \"A man inspects a uniform.\", \"text_pair\": \"The man is sleeping.\"}, truncation=True)\n```\n\n"
+              f"`truncation=True` cuts a pair to the {facts.get('max_seq_len')} tokens it was trained on (the tokenizer's `model_max_length`), as kdnli does. "
               "or `kdnli_predict --model_dir PATH --input pairs.jsonl`. The folder also holds `model.onnx` when exported with `--onnx`.\n")
     return ModelCard(f"---\n{data.to_yaml()}\n---\n\n{body}")
 
@@ -283,9 +290,11 @@ def export_model(
 ):
     "Write checkpoint `ckpt` (default: the best on dev_matched, else the last) of experiment `d` as a deployable folder `out`; returns (out, facts)."
     from transformers import AutoModelForSequenceClassification
+    check_replaceable(out, '--out', lambda q: 'exported_from' in read_json(q/'kdnli.json') if (q/'kdnli.json').is_file() else False, 'an earlier kdnli export')
     E = Experiment(d)
     step, _ = E.pick(ckpt)
     model, tok, dev = E.load_model(step), E.tokenizer(), as_device(resolve_device(device_id))
+    tok.model_max_length = E.config['max_seq_len']   # what it was trained on: `truncation=True` in transformers then cuts where kdnli does
     facts = card_facts(E, step, model, dev, speed_rows)
     model = model.cpu().eval()
     try: sp, enc = E.encode(E.task.dev[0], progress=False)

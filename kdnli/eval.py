@@ -103,10 +103,10 @@ def _results(E, dataset, sp, data_dir):
     out = {'dataset': dataset, 'fingerprint': sp.fingerprint, 'n': len(sp), 'data_dir': str(data_dir), 'checkpoints': dict(res.get('checkpoints', {}))}
     return {**out, 'other_data': other} if other else out
 
-def _with_best(res, metric='accuracy'):
-    "`res` with its best checkpoint by `metric` (the task's first; ties: the later one, as the seed)."
+def _with_best(res, metric='accuracy', have=None):
+    "`res` with its best checkpoint by `metric` (the task's first; ties: the later one, as the seed) among the steps in `have` (those on disk; None: any). Results of deleted checkpoints stay in the file, never as the best."
     cks = res['checkpoints']
-    best = max(sorted(cks, key=int), key=lambda s: (cks[s].get(metric, cks[s]['accuracy']), int(s)))
+    best = max(sorted((s for s in cks if have is None or int(s) in have), key=int) or sorted(cks, key=int), key=lambda s: (cks[s].get(metric, cks[s]['accuracy']), int(s)))
     return {**res, 'metric': metric, 'best': {'step': int(best), 'accuracy': cks[best]['accuracy'], metric: cks[best].get(metric, cks[best]['accuracy'])}}
 
 def evaluate_splits(
@@ -123,7 +123,7 @@ def evaluate_splits(
     "Evaluate the checkpoints of experiment `d` on every split of `datasets`, each checkpoint loaded once for all of them (with `skip_done`, only what the files lack); merge into each `eval_{dataset}.json` after each checkpoint (under the folder's `eval` lock), keep the predictions (`predictions_path`), and return {dataset: its content}. A damaged checkpoint is skipped with a warning."
     E = Experiment(d)
     datasets = list(dict.fromkeys(E.task.split_name(s) for s in ([datasets] if isinstance(datasets, str) else datasets)))
-    cks = E.checkpoints(min_step)
+    cks, have = E.checkpoints(min_step), {s for s, _ in E.checkpoints()}
     if not cks: raise UserError(f"{E}: no checkpoint" + (f" with step >= {min_step}" if min_step else '') + " to evaluate")
     device_id = resolve_device(device_id); precision = resolve_precision(precision, device_id)
     start_processes(device_id)                                        # several processes: each scores a share of the rows, the main one writes
@@ -148,13 +148,13 @@ def evaluate_splits(
                     keep = predictions_path(E, ds, step, sp.fingerprint) if is_main() else None
                     r = res[ds]['checkpoints'][str(step)] = evaluate_checkpoint(E, step, sp, enc, bs, device_id, precision, progress, model, keep)
                     if is_main():
-                        write_json(E.eval_path(ds), _with_best(res[ds], metric))        # after every checkpoint: a kill, or a damaged one later, loses nothing
+                        write_json(E.eval_path(ds), _with_best(res[ds], metric, have))  # after every checkpoint: a kill, or a damaged one later, loses nothing
                         tb.add_scalar(f"{E.config['task']}/{ds}/accuracy", r['accuracy'], step)
                         print(f"checkpoint {step}" + (f" on {ds}" if len(datasets) > 1 else '') + f": accuracy {r['accuracy']:.6f}", file=sys.stderr)
                 del model
         for ds in datasets:
             if not res[ds]['checkpoints']: raise UserError(f"{E}: every checkpoint to evaluate is damaged (model-{damaged[0]} first); nothing was evaluated")
-            res[ds] = _with_best(res[ds], metric)
+            res[ds] = _with_best(res[ds], metric, have)
             if is_main(): write_json(E.eval_path(ds), res[ds])
         barrier()
     return res

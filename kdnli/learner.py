@@ -93,7 +93,7 @@ class Learner:
         if params is not None:                            # train only these (e.g. the encoder): the rest is frozen, which DDP must know
             chosen = {id(q) for g in params for q in g['params']}
             for q in model.parameters(): q.requires_grad_(id(q) in chosen)
-        find_unused = any(isinstance(cb, ScheduleCB) for cb in self.cbs)   # a zero-weight phase leaves parameters without gradients
+        find_unused = any(isinstance(cb, ScheduleCB) for cb in self.cbs) or not objective.needs_logits   # a zero-weight phase, or no logit term (hidden states only), leaves the head without gradients
         self.acc = make_accelerator(device_id, precision, autocast_cache=not cuda_graph, find_unused=find_unused)   # CUDA graphs need autocast's cache off
         self.rank, self.world, self.is_main = self.acc.process_index, self.acc.num_processes, self.acc.is_main_process
         if self.world > 1 and cuda_graph: raise UserError("--cuda_graph replays a whole update in one process; with several processes drop it (torch.compile still works)")
@@ -189,6 +189,13 @@ def fit(self: Learner):
         while self.step < self.total_step:
             for self.micro in range(self.accum_step):
                 e, i, idx = next(stream)
+                skipped = 0
+                while len(idx) < self.world:                      # an epoch's last micro-batch too small to give every process a row: left out
+                    if (skipped := skipped + 1) > len(self.data): raise UserError(f"every micro-batch holds fewer examples than the {self.world} processes")
+                    if self.is_main and not getattr(self, '_said_short', False):
+                        print(f"note: with {self.world} processes an epoch's last micro-batch of {len(idx)} example(s) is left out (one process keeps it)", file=sys.stderr)
+                        self._said_short = True
+                    e, i, idx = next(stream)
                 local = idx[self.rank::self.world]                # every process takes its share of the same global batch
                 self.pos, self.scale, self.gidx = (e, i), len(local) * self.world / len(idx), torch.from_numpy(idx).to(self.device)
                 self.xb = {k: v.to(self.device, non_blocking=True) for k, v in self.data.collate(local).items()}
@@ -337,7 +344,7 @@ class LogCB(Callback):
         l = self.learn
         for k, v in {'loss': l.loss, **l.parts}.items():
             v = v.detach().float() * l.scale if l.scale != 1 else v.detach().float()   # this process's share of the global batch mean
-            self.sums[k] = self.sums[k] + v if k in self.sums else v
+            self.sums[k] = self.sums[k] + v if k in self.sums else v.clone()   # a copy: a replayed CUDA graph overwrites its loss buffer in place
         self.n += 1; self.samples += len(l.xb['labels'])
     def _global(self):
         "The window's sums and samples over every process."

@@ -5,11 +5,11 @@
 # %% ../nbs/03_losses.ipynb #e29ddbd2
 from __future__ import annotations
 import torch, torch.nn.functional as F
-from .core import UserError
+from .core import UserError, dist_active
 
 # %% auto #0
-__all__ = ['LOSSES', 'cross_entropy', 'kd_loss', 'wsl_loss', 'Projections', 'pkd_loss', 'hidden_mse_loss', 'supcon_loss',
-           'student_vector', 'infonce_loss', 'crd_loss', 'Objective']
+__all__ = ['LOSSES', 'cross_entropy', 'kd_loss', 'wsl_loss', 'Projections', 'pkd_loss', 'hidden_mse_loss', 'gather_rows',
+           'supcon_loss', 'student_vector', 'infonce_loss', 'crd_loss', 'Objective']
 
 # %% ../nbs/03_losses.ipynb #aa9a4b50
 def cross_entropy(
@@ -21,9 +21,10 @@ def cross_entropy(
     return F.cross_entropy(s.logits.float(), batch['labels'])
 
 # %% ../nbs/03_losses.ipynb #e673f44f
-def _needs(fn, teacher=False, hidden=False, teacher_hidden=False):
-    fn.needs_teacher, fn.needs_hidden, fn.needs_teacher_hidden = teacher, hidden, teacher_hidden
+def _needs(fn, teacher=False, hidden=False, teacher_hidden=False, logits=False):
+    fn.needs_teacher, fn.needs_hidden, fn.needs_teacher_hidden, fn.needs_logits = teacher, hidden, teacher_hidden, logits
     return fn
+_needs(cross_entropy, logits=True)
 
 def kd_loss(
     s,                  # student outputs (logits (B, C) in `s.logits`)
@@ -34,7 +35,7 @@ def kd_loss(
     "Soft-target term: T^2 KL(softmax(z_T/T) || softmax(z_S/T)), mean over the batch."
     zt, zs = t.logits.detach().float() / T, s.logits.float() / T
     return T * T * F.kl_div(F.log_softmax(zs, -1), F.log_softmax(zt, -1), reduction='batchmean', log_target=True)
-_needs(kd_loss, teacher=True)
+_needs(kd_loss, teacher=True, logits=True)
 
 # %% ../nbs/03_losses.ipynb #dfa78396
 def wsl_loss(
@@ -50,7 +51,7 @@ def wsl_loss(
         r = F.cross_entropy(zs, y, reduction='none') / F.cross_entropy(zt, y, reduction='none').clamp_min(1e-12)
         w = 1 - torch.exp(-r.clamp_min(0))
     return T * T * (w * soft).mean()
-_needs(wsl_loss, teacher=True)
+_needs(wsl_loss, teacher=True, logits=True)
 
 # %% ../nbs/03_losses.ipynb #6f9c8794
 class Projections(torch.nn.Module):
@@ -100,24 +101,50 @@ def hidden_mse_loss(
 _needs(hidden_mse_loss, teacher=True, hidden=True, teacher_hidden=True)
 
 # %% ../nbs/03_losses.ipynb #6f81c41f
+class _GatherRows(torch.autograd.Function):
+    "All processes' rows in rank order; backward: the summed gradient of this process's own rows (an all-reduce: any backend)."
+    @staticmethod
+    def forward(ctx, x, counts):
+        d = torch.distributed
+        pad = x.new_zeros((max(counts),) + x.shape[1:]); pad[:len(x)] = x
+        got = [torch.empty_like(pad) for _ in counts]; d.all_gather(got, pad.contiguous())
+        ctx.start, ctx.n = sum(counts[:d.get_rank()]), len(x)
+        return torch.cat([g[:n] for g, n in zip(got, counts)])
+    @staticmethod
+    def backward(ctx, g):
+        g = g.contiguous().clone(); torch.distributed.all_reduce(g)
+        return g[ctx.start:ctx.start + ctx.n], None
+
+def gather_rows(
+    x,                  # (n, ...) this process's rows (n may differ between processes)
+):
+    "(rows of every process in rank order, where this process's start); with one process `x` itself. Differentiable: each process's rows get the sum over processes of their gradients."
+    if not dist_active(): return x, 0
+    n = torch.tensor([len(x)], device=x.device); ns = [torch.zeros_like(n) for _ in range(torch.distributed.get_world_size())]
+    torch.distributed.all_gather(ns, n); counts = [int(v) for v in ns]
+    return _GatherRows.apply(x, counts), sum(counts[:torch.distributed.get_rank()])
+
 def supcon_loss(
     s,                  # student outputs with `hidden` (reads the last layer's [CLS])
     batch,              # the collated batch (labels (B,) in `batch['labels']`)
     t=None,             # teacher outputs: unused (the shared loss signature)
     tau=0.1,            # temperature dividing the cosine similarities
 ):
-    "Supervised contrastive loss on the last layer's [CLS]; anchors without a positive in the batch are skipped."
+    "Supervised contrastive loss on the last layer's [CLS] over the global batch (every process's rows); anchors without a positive in it are skipped."
     f = F.normalize(s.hidden[-1][:, 0].float(), dim=-1)
     y = batch['labels']
-    a = f @ f.T / tau
-    eye = torch.eye(len(y), dtype=torch.bool, device=f.device)
-    a = a.masked_fill(eye, float('-inf'))
+    fa, at = gather_rows(f)                                               # every process's vectors and labels: the global batch
+    ya, _ = gather_rows(y)
+    a = f @ fa.T / tau                                                    # (n, B): this process's anchors against the whole batch
+    r = torch.arange(len(y), device=a.device)
+    own = torch.zeros_like(a, dtype=torch.bool); own[r, at + r] = True   # each anchor's own column
+    a = a.masked_fill(own, float('-inf'))
     logp = a - torch.logsumexp(a, dim=1, keepdim=True)
-    pos = (y[:, None] == y[None, :]) & ~eye
+    pos = (y[:, None] == ya[None, :]) & ~own
     npos = pos.sum(1)
     per = -(logp.masked_fill(~pos, 0).sum(1)) / npos.clamp_min(1)
-    has = npos > 0
-    return (per * has).sum() / has.sum().clamp_min(1)
+    has_all = ((ya[:, None] == ya[None, :]).sum(1) > 1).sum()            # anchors with a positive, over the global batch (no host sync: capturable)
+    return (per * (npos > 0)).sum() / has_all.clamp_min(1) * (len(ya) / len(y))
 _needs(supcon_loss, hidden=True)
 
 # %% ../nbs/03_losses.ipynb #cbc5a21b
@@ -199,6 +226,8 @@ class Objective:
     def needs_hidden(self): return self._any('needs_hidden')
     @property
     def needs_teacher_hidden(self): return self._any('needs_teacher_hidden')
+    @property
+    def needs_logits(self): return self._any('needs_logits')
     def set_weight(self, name, w):
         fn, _, p = self.terms[name]; self.terms[name] = (fn, float(w), p)
     def __call__(self, s, batch, t=None):

@@ -559,6 +559,28 @@ class Experiment:
             return p
         raise UserError(f"--resume: every checkpoint in {self.path} with a trainer state is damaged ({passed[0]}); pass --overwrite to start over, or pick another --experiment")
 
+    def _same_flags(self, config, keys):
+        "Refuse a --resume whose `keys` differ between `config` and the run's."
+        old = self.config
+        diff = [k for k in keys if old.get(k) != config.get(k)]
+        if diff: raise UserError(f"--resume: these flags differ from the run in {self.path}: " + ', '.join(f"{k} ({old.get(k)} -> {config.get(k)})" for k in diff))
+    def _taken(self, ck):
+        raise UserError(f"{self.path} already has checkpoints ({', '.join(p.name for _, p in ck[-3:])}); pass --resume to continue that run, --overwrite to replace it, or pick another --experiment")
+    def check_start(
+        self,
+        config,             # the flags known so far (a value of None is not known yet: not compared)
+        keys=(),            # config keys that must not change when resuming
+        resume=False,       # --resume
+        overwrite=False,    # --overwrite
+    ):
+        "What `start` would refuse, said before any data is read or model loaded: checkpoints with neither --resume nor --overwrite, or a --resume whose flags known so far differ."
+        if not self.path.is_dir(): return
+        with self.lock('run'): pass                                    # a run writing here now is named first, as `start` would name it
+        ck = self.checkpoints()
+        if not ck or overwrite: return
+        if not resume: self._taken(ck)
+        self._same_flags(config, [k for k in keys if config.get(k) is not None])
+
     def start(
         self,
         config,             # the run's config dict, written to `config.json` by a new run
@@ -570,16 +592,13 @@ class Experiment:
         "Begin or continue a run (under the `run` lock): refuses to clobber checkpoints unless `resume` (then any change of `keys`) or `overwrite`; resumes from the newest intact checkpoint; writes config and tokenizer for a new run (the main process). Returns the checkpoint to resume from, or None."
         ck, resume_from = self.checkpoints(), None
         if resume and ck:
-            old = self.config
-            diff = [k for k in keys if old.get(k) != config.get(k)]
-            if diff: raise UserError(f"--resume: these flags differ from the run in {self.path}: " + ', '.join(f"{k} ({old.get(k)} -> {config.get(k)})" for k in diff))
+            self._same_flags(config, keys)
             try: resume_from = self._resumable()
             except UserError:
                 if not overwrite: raise
         elif resume and is_main(): print(f"--resume: nothing to resume in {self.path}; starting a new run", file=sys.stderr)
         if ck and resume_from is None:
-            if not overwrite:
-                raise UserError(f"{self.path} already has checkpoints ({', '.join(p.name for _, p in ck[-3:])}); pass --resume to continue that run, --overwrite to replace it, or pick another --experiment")
+            if not overwrite: self._taken(ck)
             n = self.clear()
             if is_main(): print(f"--overwrite: removed the earlier run in {self.path} ({n} checkpoint(s), its logs, banks and evaluations)", file=sys.stderr)
         barrier()                                                      # every process has looked before the main one writes

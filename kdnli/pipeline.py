@@ -21,9 +21,9 @@ from .deploy import export_model
 
 # %% auto #0
 __all__ = ['METHOD_NAMES', 'SPEED_KEYS', 'FIG_TITLES', 'PipelineConfig', 'DemoConfig', 'prepare_data', 'train_teacher',
-           'build_banks', 'distill_student', 'train_students', 'measure_speeds', 'dev_correct', 'majority_baseline',
-           'result_rows', 'compare_to_ce', 'seed_comparison', 'make_figures', 'export_best', 'run_pipeline', 'findings',
-           'use_student', 'write_report', 'demo_cli', 'pipeline_cli']
+           'build_banks', 'student_config', 'distill_student', 'train_students', 'measure_speeds', 'dev_correct',
+           'majority_baseline', 'result_rows', 'compare_to_ce', 'seed_comparison', 'make_figures', 'export_best',
+           'run_pipeline', 'findings', 'use_student', 'write_report', 'demo_cli', 'pipeline_cli']
 
 # %% ../nbs/10_pipeline.ipynb #503ddd1a
 @dataclass(kw_only=True)
@@ -72,7 +72,12 @@ class PipelineConfig(Config):
         if t.name != 'mnli' and self.data_dir is None: raise UserError(f"--task {t.name}: give --data_dir (the embedded synthetic data is MNLI's)")
         if bad := [m for m in self.method_list if m not in METHOD_NAMES]: raise UserError(f"unknown method {bad[0]!r} (known: {', '.join(METHOD_NAMES)})")
         check_flags(self, [('teacher_steps', self.teacher_steps >= 1, '>= 1'), ('student_steps', self.student_steps >= 1, '>= 1'),
-                           ('compare_seeds', self.compare_seeds >= 1, '>= 1'), ('n_train', self.n_train >= 3, '>= 3'), ('n_dev', self.n_dev >= 3, '>= 3')])
+                           ('compare_seeds', self.compare_seeds >= 1, '>= 1'), ('n_train', self.n_train >= 3, '>= 3'), ('n_dev', self.n_dev >= 3, '>= 3'),
+                           ('eval_batch_size', self.eval_batch_size >= 1, '>= 1'), ('plot_points', self.plot_points >= 1, '>= 1')])
+        if Path(self.out).exists() and not Path(self.out).is_dir(): raise UserError(f"--out {self.out}: a file is there, not a folder")
+        for m in self.method_list:                                       # every student's flags checked now, not after the teacher has trained
+            try: student_config(self, m, m, self.seed)
+            except UserError as e: raise UserError(f"the {METHOD_NAMES[m]} student: {e}") from None
     @property
     def method_list(self): return [m.strip() for m in self.methods.split(',') if m.strip()]
     @property
@@ -130,37 +135,41 @@ def build_banks(
     if any(m in c.method_list for m in ('pkd', 'contrast', 'layerwise', 'crd')) and not _bank_ok(MemoryBank.load, T.membank_path(s, 'cls'), sp.fingerprint):
         build_memory_bank(T, s, 'train', 'cls', layer_wise=True, batch_size=c.eval_batch_size, device_id=c.device_id, data_dir=data_dir, progress=P)
 
-def distill_student(
+def student_config(
     c:PipelineConfig,          # the pipeline's settings
     method:str,              # a key of METHOD_NAMES: ce, kd, pkd, contrast, layerwise or crd
     experiment:str,          # the student's experiment name
     seed:int,                # its random seed
 ):
-    "One student of the pipeline: the same student, data and schedule for every method; `method` picks the command and its terms."
+    "The config of one student of the pipeline (its flags checked): the same student, data and schedule for every method; `method` picks the command and its terms."
     s = c.student_steps
     student = {**_common(c, experiment), **dict(teacher_exp='teacher', tmodel='bert', tckpt=c.teacher_steps, num_hidden_layers=c.student_layers, layer_map=c.layer_map,
                                    softmax_temp=c.softmax_temp, batch_size=c.batch_size, lr=c.student_lr, total_step=s,
                                    warmup_step=c.student_warmup if c.student_warmup is not None else s // 10, ckpt_step=s,
                                    log_step=max(1, s // 20), seed=seed), **(c.student_flags or {}), 'experiment': experiment}
     if method in ('ce', 'kd', 'pkd'):   # kdnli_distill with a method preset; KD reads the logits bank, patient KD both banks (no teacher forward)
-        return distill(DistillConfig(**{**student, 'method': method, 'soft_weight': c.soft_weight, 'hard_weight': 1 - c.soft_weight, 'mu': c.mu,
-                                        'logits_bank': 'auto' if method in ('kd', 'pkd') else None, 'membank': 'auto' if method == 'pkd' else None, 'seed': seed}))
+        return DistillConfig(**{**student, 'method': method, 'soft_weight': c.soft_weight, 'hard_weight': 1 - c.soft_weight, 'mu': c.mu,
+                                'logits_bank': 'auto' if method in ('kd', 'pkd') else None, 'membank': 'auto' if method == 'pkd' else None, 'seed': seed})
     contrast = dict(neg_num=c.neg_num, contrast_steps=0, contrast_temp=c.contrast_temp, soft_label_weight=c.soft_weight,
                     contrast_weight=c.contrast_weight, defined_by_label=True, logits_bank='auto',
                     **(dict(bank_momentum=c.bank_momentum, crd_dim=c.crd_dim) if method == 'crd' else {}))
-    return contrast_distill((ContrastConfig if method == 'contrast' else LayerwiseContrastConfig)(**contrast, **student))
+    return (ContrastConfig if method == 'contrast' else LayerwiseContrastConfig)(**contrast, **student)
+
+def distill_student(sc):
+    "Train the student of config `sc` (a `student_config`) with its command; returns its experiment."
+    return distill(sc) if isinstance(sc, DistillConfig) else contrast_distill(sc)
 
 def train_students(c):
     "Every method's student, and CE only and KD again for each extra seed: ({name: experiment}, {name: experiment} of the extra seeds)."
     dirs, extra, methods = {}, {}, c.method_list
     for i, m in enumerate(methods):
         _say(f"[4/8] student {i + 1}/{len(methods)}: {METHOD_NAMES[m]}", not c.no_progress)
-        dirs[m] = distill_student(c, m, m, c.seed)
+        dirs[m] = distill_student(student_config(c, m, m, c.seed))
     if c.compare_seeds > 1 and {'ce', 'kd'} <= set(methods):   # one seed cannot settle a half-point difference
         for s in range(c.seed + 1, c.seed + c.compare_seeds):
             for m in ('ce', 'kd'):
                 _say(f"[4/8] {METHOD_NAMES[m]}, seed {s}", not c.no_progress)
-                extra[f'{m}_seed{s}'] = distill_student(c, m, f'{m}_seed{s}', s)
+                extra[f'{m}_seed{s}'] = distill_student(student_config(c, m, f'{m}_seed{s}', s))
     return dirs, extra
 
 def measure_speeds(

@@ -308,6 +308,7 @@ class PlotConfig(ExperimentFlags):
         super().check()
         if any(r not in ('pca', 'tsne') for r in self.reductions): raise UserError(f"--reduce {self.reduce!r}: pick from pca, tsne")
         check_flags(self, [('batch_size', self.batch_size >= 0, '>= 0'), ('max_points', self.max_points >= 0, '>= 0')])
+        if self.out and Path(self.out).exists() and not Path(self.out).is_dir(): raise UserError(f"--out {self.out}: a file is there, not a folder")
     @property
     def reductions(self): return [r.strip() for r in self.reduce.split(',') if r.strip()]
 
@@ -316,6 +317,7 @@ def plot_cls_command(c: PlotConfig):
     import matplotlib; matplotlib.use('Agg')
     E = c.exp
     teacher = (Experiment.at(c.runs_dir, c.teacher_exp, c.tmodel or c.model, c.task), c.tckpt) if c.teacher_exp else None
+    for x in [E] + ([teacher[0]] if teacher else []): x.config                # a missing experiment is said before any embedding is computed
     return plot_cls(E, c.ckpt, c.dataset, c.batch_size, resolve_device(c.device_id), teacher, c.data_dir, c.max_points, c.reductions,
                     ('cls', 'pooled') if c.embedding == 'both' else (c.embedding,), c.out, not c.no_projector, not c.no_progress)
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal, Optional
 import numpy as np
 import torch
@@ -22,9 +23,9 @@ __all__ = ['TERM_PARAMS', 'TERM_ORDER', 'METHODS', 'RunConfig', 'TrainConfig', '
            'FineTuneConfig', 'Job', 'make_batches', 'train', 'announce', 'fine_tune', 'fine_tune_cli', 'TeacherFlags',
            'KDFlags', 'StudentFlags', 'StudentConfig', 'DistillConfig', 'distill_terms', 'teacher_info', 'make_teacher',
            'load_cls_bank', 'make_student', 'start_student', 'distill', 'distill_cli', 'FromCheckpointConfig',
-           'TrainSCLConfig', 'TrainKDConfig', 'load_source', 'train_scl', 'train_kd', 'train_scl_cli', 'train_kd_cli',
-           'ContrastConfig', 'LayerwiseContrastConfig', 'contrast_pairs', 'check_negatives', 'contrast_distill',
-           'contrast_distill_cli', 'layerwise_contrast_distill_cli']
+           'TrainSCLConfig', 'TrainKDConfig', 'set_dropout', 'load_source', 'train_scl', 'train_kd', 'train_scl_cli',
+           'train_kd_cli', 'ContrastConfig', 'LayerwiseContrastConfig', 'contrast_pairs', 'check_negatives',
+           'contrast_distill', 'contrast_distill_cli', 'layerwise_contrast_distill_cli']
 
 # %% ../nbs/06_trainers.ipynb #55c76bd7
 @dataclass(kw_only=True)
@@ -74,6 +75,8 @@ class TrainConfig(OptimConfig, RunConfig):
         if self.seed is not None: check_flags(self, [('seed', 0 <= self.seed < 2**32, '>= 0 and < 2**32')])
         if (W := world_size()) > 1 and (self.batch_size // self.accum_step) % W:
             raise UserError(f"--batch_size {self.batch_size}: its micro-batches of {self.batch_size // self.accum_step} do not split evenly over {W} processes")
+        if Path(self.runs_dir).exists() and not Path(self.runs_dir).is_dir(): raise UserError(f"--runs_dir {self.runs_dir}: a file is there, not a folder")
+        if self.exp.path.exists() and not self.exp.path.is_dir(): raise UserError(f"{self.exp.path}: a file is there, not an experiment folder")
     def task_spec(self):
         "The task these flags describe (`kdnli.data.Task`): its columns, and its classes once known."
         return get_task(self.task, self.text_columns, self.label_column, self.labels)
@@ -198,6 +201,7 @@ def fine_tune(c: FineTuneConfig):
     device_id, precision = c.devices()
     if device_id >= 0 and c.batching != 'fixed' and not c.cuda_graph:
         torch.backends.cuda.enable_cudnn_sdp(False)   # cuDNN attention re-plans for every new shape: 2x slower with dynamic padding (bench/)
+    c.exp.check_start(c.to_dict(), c.resume_keys, c.resume, c.overwrite)   # before the data is read and the model built
     set_seed(c.seed)
     sp = load_split(c.data_dir, c.dataset, c.task_spec())            # a pair task learns its classes here
     if c.num_class is not None and c.num_class != len(sp.names):
@@ -231,6 +235,10 @@ class KDFlags(Config):
     hard_weight: Optional[float] = 0.8              # weight of the hard-label CE
     use_wsl: bool = False                           # weighted soft labels instead of KD
     wsl_weight: float = 0.0                         # weight of the WSL term
+    def check(self):
+        super().check()
+        check_flags(self, [('softmax_temp', self.softmax_temp > 0, '> 0'), ('soft_weight', self.soft_weight >= 0, '>= 0'), ('wsl_weight', self.wsl_weight >= 0, '>= 0'),
+                           ('hard_weight', self.hard_weight is None or self.hard_weight >= 0, '>= 0')])
 
 @dataclass(kw_only=True)
 class StudentFlags(Config):
@@ -273,9 +281,14 @@ class DistillConfig(TeacherFlags, KDFlags, StudentFlags, StudentConfig):
     cls_steps: int = 0                              # KD/WSL/SupCon start after this many updates
     scl_temp: float = 0.1                           # SupCon temperature
     method: Optional[Literal['ce', 'kd', 'wsl', 'pkd', 'mse']] = None   # a preset of loss terms (see METHODS)
-    resume_keys = TrainConfig.resume_keys + ('teacher_exp', 'tckpt', 'num_hidden_layers', 'd_model', 'd_ff', 'layer_map', 'objective')
+    resume_keys = TrainConfig.resume_keys + ('teacher_exp', 'tckpt', 'num_hidden_layers', 'd_model', 'd_ff', 'num_attention_heads', 'layer_map', 'student_init', 'student_from',
+                                             'objective', 'softmax_temp', 'cls_steps', 'scl_temp')
     def check(self):
-        super().check(); check_flags(self, [('cls_steps', self.cls_steps >= 0, '>= 0'), ('num_hidden_layers', self.num_hidden_layers >= 1, '>= 1')])
+        super().check(); check_flags(self, [('cls_steps', self.cls_steps >= 0, '>= 0'), ('num_hidden_layers', self.num_hidden_layers >= 1, '>= 1'),
+                                            ('mu', self.mu >= 0, '>= 0'), ('ce_weight', 0 <= self.ce_weight <= 1, 'in [0, 1]'), ('scl_temp', self.scl_temp > 0, '> 0')])
+        if self.method and (self.use_classify_loss or self.use_wsl):
+            raise UserError(f"--method {self.method} sets the logit terms itself; drop --use_classify_loss/--use_wsl (or the --method)")
+        if not distill_terms(self): raise UserError("nothing to learn: pass --use_classify_loss and/or --use_hidden_loss (or a --method)")
 
 def distill_terms(c):
     "The loss terms {name: weight} `kdnli_distill`'s flags ask for: a --method preset or the seed's switches; the logit terms scaled by --ce_weight, SupCon taking the rest."
@@ -348,6 +361,7 @@ def start_student(c):
     "The steps every teacher-student command starts with: the teacher's config completes `c`, then the seed is set and the teacher loaded. Returns (c, teacher model, tokenizer, device_id)."
     T = c.teacher
     c = c.inherit(T.config)
+    c.exp.check_start(c.to_dict(), c.resume_keys, c.resume, c.overwrite)   # before the teacher is loaded and the data read
     T.checkpoint(c.tckpt)
     tok = T.tokenizer()
     device_id, _ = c.devices()
@@ -366,10 +380,12 @@ def distill(c: DistillConfig):
     proj = Projections(len(lm), student.config.hidden_size, tmodel.config.hidden_size) if c.use_hidden_loss or c.method in ('pkd', 'mse') else None
     objective = build_objective(c, distill_terms(c), {'layers': lm, 'proj': proj})
     bank = load_cls_bank(c, objective, lm, device_id) if c.membank else None
-    sp, enc = encode_split(c.data_dir, c.dataset, tok, c.max_seq_len, not c.no_progress, c.task_spec())
+    sp = load_split(c.data_dir, c.dataset, c.task_spec())
     if bank is not None: bank.check(sp.fingerprint, what=f"the {sp.name} split", n=len(sp), teacher=teacher_info(c, tmodel))
+    teacher = make_teacher(c, objective, device_id, sp, bank)               # a wrong or missing bank is said before the split is tokenized
+    enc = encode(sp, tok, c.max_seq_len, not c.no_progress)
     phases = delayed(objective, ('kd', 'wsl', 'supcon'), c.cls_steps)
-    return train(c, Job(student, tok, sp, enc, objective, make_teacher(c, objective, device_id, sp, bank),
+    return train(c, Job(student, tok, sp, enc, objective, teacher,
                         extra_modules=[proj] if proj is not None and len(list(proj.parameters())) else (),
                         callbacks=[ScheduleCB(phases)] if phases else (),
                         extra_config={'teacher_ckpt': str(c.teacher.checkpoint(c.tckpt)), 'layer_map_resolved': lm, 'student_layers': student.n_layers,
@@ -396,6 +412,7 @@ class TrainSCLConfig(FromCheckpointConfig):
     command = 'kdnli_train_scl'
     scl_temp: float = 0.1                           # SupCon temperature
     resume_keys = FromCheckpointConfig.resume_keys + ('scl_temp',)
+    def check(self): super().check(); check_flags(self, [('scl_temp', self.scl_temp > 0, '> 0')])
 
 @dataclass(kw_only=True)
 class TrainKDConfig(TeacherFlags, KDFlags, FromCheckpointConfig):
@@ -404,15 +421,28 @@ class TrainKDConfig(TeacherFlags, KDFlags, FromCheckpointConfig):
     soft_weight: float = 0.5                        # weight of the soft (KD) term
     hard_weight: Optional[float] = None             # weight of the hard-label CE (default: 1 - soft_weight, or 1 with --use_wsl)
     wsl_weight: float = 1.0                         # weight of the WSL term
-    resume_keys = FromCheckpointConfig.resume_keys + ('teacher_exp', 'tckpt', 'objective')
+    resume_keys = FromCheckpointConfig.resume_keys + ('teacher_exp', 'tckpt', 'objective', 'softmax_temp')
     @property
     def hard(self): return self.hard_weight if self.hard_weight is not None else (1.0 if self.use_wsl else 1 - self.soft_weight)
 
+def set_dropout(
+    model,                    # an `NLIModel`
+    p,                        # the dropout probability for every dropout in it
+):
+    "Every dropout of `model` (embeddings, attention, hidden, head) at `p`, and its config saying so: --dropout for a checkpoint built with another (the seed's from-checkpoint scripts wrote the flag to the config and kept the source's)."
+    for m in model.modules():
+        if isinstance(m, torch.nn.Dropout): m.p = p
+    cfg = model.config
+    for k in ('hidden_dropout_prob', 'attention_probs_dropout_prob', 'classifier_dropout'):
+        if hasattr(cfg, k): setattr(cfg, k, p)
+    return model
+
 def load_source(c):
-    "(config completed from the source experiment, the source student, its tokenizer)."
+    "(config completed from the source experiment, the source student at --dropout, its tokenizer)."
     S = c.source
     c = c.inherit(S.config)
-    return c, S.load_model(c.src_ckpt), S.tokenizer()
+    c.exp.check_start(c.to_dict(), c.resume_keys, c.resume, c.overwrite)   # before the source is loaded and the data read
+    return c, set_dropout(S.load_model(c.src_ckpt), c.dropout), S.tokenizer()
 
 def train_scl(c: TrainSCLConfig):
     "Run `kdnli_train_scl`; returns the new experiment."
@@ -431,8 +461,9 @@ def train_kd(c: TrainKDConfig):
     if T.tokenizer().get_vocab() != tok.get_vocab(): raise UserError(f"{T}: the teacher's vocabulary is not the student's ({len(T.tokenizer())} vs {len(tok)} tokens)")
     device_id, _ = c.devices(); set_seed(c.seed)
     objective = build_objective(c, {'ce': 'hard', **({'wsl': 'wsl_weight'} if c.use_wsl else {'kd': 'soft_weight'})})
-    sp, enc = encode_split(c.data_dir, c.dataset, tok, c.max_seq_len, not c.no_progress, c.task_spec())
-    return train(c, Job(student, tok, sp, enc, objective, make_teacher(c, objective, device_id, sp)))
+    sp = load_split(c.data_dir, c.dataset, c.task_spec())
+    teacher = make_teacher(c, objective, device_id, sp)                     # a wrong or missing bank is said before the split is tokenized
+    return train(c, Job(student, tok, sp, encode(sp, tok, c.max_seq_len, not c.no_progress), objective, teacher))
 
 def train_scl_cli(argv=None):
     "Command `kdnli_train_scl`."
@@ -463,17 +494,22 @@ class ContrastConfig(TeacherFlags, StudentFlags, StudentConfig):
     membank: str = 'auto'                           # memory bank file ('auto': the teacher's membank-{tckpt}-{embedding_type})
     bank_momentum: Optional[float] = None           # CRD: trainable heads on both sides and banks of projected vectors updated with this momentum (default: the frozen raw bank)
     crd_dim: int = 128                              # CRD: width of the projected vectors
-    lr: float = 5e-5                                # peak learning rate
-    resume_keys = DistillConfig.resume_keys + ('neg_num', 'contrast_steps', 'bank_momentum', 'crd_dim')
+    lr: float = 3e-5                                # peak learning rate (the seed's contrastive scripts: 3e-5)
+    resume_keys = DistillConfig.resume_keys + ('neg_num', 'contrast_steps', 'bank_momentum', 'crd_dim', 'contrast_temp', 'embedding_type', 'defined_by_label', 'two_stage',
+                                               'soft_label_weight', 'contrast_weight')
     def __post_init__(self):
-        if self.teacher_device is not None: self.tdevice_id = self.teacher_device
-        if self.logit_loss_weight is not None: self.soft_label_weight = self.logit_loss_weight
+        for seed, ours, default in (('teacher_device', 'tdevice_id', None), ('logit_loss_weight', 'soft_label_weight', 0.2)):   # the seed's name for a flag, or ours: one value
+            v, w = getattr(self, seed), getattr(self, ours)
+            if v is not None and w != default and w != v: raise UserError(f"--{seed} {v} and --{ours} {w} name the same setting; pass one")
+            if v is not None: setattr(self, ours, v)
         super().__post_init__()
     def check(self):
         super().check()
         m = self.bank_momentum
         check_flags(self, [('neg_num', self.neg_num >= 1, '>= 1'), ('contrast_steps', self.contrast_steps >= 0, '>= 0'),
-                           ('num_hidden_layers', self.num_hidden_layers >= 1, '>= 1')])
+                           ('num_hidden_layers', self.num_hidden_layers >= 1, '>= 1'), ('contrast_temp', self.contrast_temp > 0, '> 0'),
+                           ('softmax_temp', self.softmax_temp > 0, '> 0'), ('soft_label_weight', 0 <= self.soft_label_weight <= 1, 'in [0, 1]'),
+                           ('contrast_weight', self.contrast_weight >= 0, '>= 0')])
         if m is not None and not 0 <= m < 1: raise UserError(f"--bank_momentum {m}: must be in [0, 1)")
         if m is not None and self.cuda_graph: raise UserError("--bank_momentum (CRD) updates its banks outside the captured step: drop --cuda_graph")
         if m is not None and self.crd_dim < 1: raise UserError(f"--crd_dim {self.crd_dim}: must be >= 1")
@@ -521,9 +557,9 @@ def contrast_distill(c: ContrastConfig):
     pairs = contrast_pairs(c, student, tmodel)
     bpath = c.teacher.membank_path(c.tckpt, c.embedding_type) if c.membank == 'auto' else c.membank
     bank = MemoryBank.load(bpath, as_device(resolve_device(c.membank_device if c.membank_device is not None else device_id, '--membank_device')))
-    sp, enc = encode_split(c.data_dir, c.dataset, tok, c.max_seq_len, not c.no_progress, c.task_spec())
+    sp = load_split(c.data_dir, c.dataset, c.task_spec())                   # the banks, negatives and teacher are checked before the split is tokenized
     bank.check(sp.fingerprint, what=f"the {sp.name} split", n=len(sp), teacher=teacher_info(c, tmodel))
-    check_negatives(c, enc.label, sp.name)
+    check_negatives(c, sp.label, sp.name)
     for _, lt in pairs: bank.layer(lt)
     if c.bank_momentum is None:   # the seed's way: frozen raw teacher vectors, a projection only when widths differ
         proj, cterm = Projections(len(pairs), student.config.hidden_size, bank.dim), 'infonce'
@@ -535,6 +571,7 @@ def contrast_distill(c: ContrastConfig):
     objective = build_objective(c, {'ce': 1 - a, 'kd': a, cterm: 'contrast_weight'}, built)
     if c.logits_bank == 'auto' and not c.teacher.logits_bank_path(c.tckpt).exists(): c = c.replace(logits_bank=None)   # no bank built: live teacher
     teacher = make_teacher(c, objective, device_id, sp)
+    enc = encode(sp, tok, c.max_seq_len, not c.no_progress)
     cbs = [NegativeSamplerCB(enc.label, c.neg_num, c.defined_by_label, c.seed)] + cbs
     if c.warm > 0: cbs.append(ScheduleCB([(0, {'ce': 0.0, 'kd': 0.0, cterm: 1.0}), (c.warm, {n: w for n, (_, w, _) in objective.terms.items()})]))
     return train(c, Job(student, tok, sp, enc, objective, teacher, extra_modules=[h for h in helpers if len(list(h.parameters()))], callbacks=cbs,
