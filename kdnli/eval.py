@@ -123,7 +123,8 @@ def evaluate_splits(
     "Evaluate the checkpoints of experiment `d` on every split of `datasets`, each checkpoint loaded once for all of them (with `skip_done`, only what the files lack); merge into each `eval_{dataset}.json` after each checkpoint (under the folder's `eval` lock), keep the predictions (`predictions_path`), and return {dataset: its content}. A damaged checkpoint is skipped with a warning."
     E = Experiment(d)
     datasets = list(dict.fromkeys(E.task.split_name(s) for s in ([datasets] if isinstance(datasets, str) else datasets)))
-    cks, have = E.checkpoints(min_step), {s for s, _ in E.checkpoints()}
+    every = E.checkpoints()
+    cks, have = [(s, f) for s, f in every if s >= min_step], {s for s, _ in every}
     if not cks: raise UserError(f"{E}: no checkpoint" + (f" with step >= {min_step}" if min_step else '') + " to evaluate")
     device_id = resolve_device(device_id); precision = resolve_precision(precision, device_id)
     start_processes(device_id)                                        # several processes: each scores a share of the rows, the main one writes

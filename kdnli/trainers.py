@@ -82,6 +82,9 @@ class TrainConfig(OptimConfig, RunConfig):
         return get_task(self.task, self.text_columns, self.label_column, self.labels)
     @property
     def exp(self): return Experiment.at(self.runs_dir, self.experiment, self.model, self.task)
+    def check_start(self):
+        "What `Experiment.start` would refuse for these flags (a run in the folder, its checkpoints, changed flags), said before any data is read or model loaded."
+        self.exp.check_start(self.to_dict(), self.resume_keys, self.resume, self.overwrite)
     def devices(self):
         "(device_id, precision) resolved on this machine."
         d = resolve_device(self.device_id)
@@ -201,7 +204,7 @@ def fine_tune(c: FineTuneConfig):
     device_id, precision = c.devices()
     if device_id >= 0 and c.batching != 'fixed' and not c.cuda_graph:
         torch.backends.cuda.enable_cudnn_sdp(False)   # cuDNN attention re-plans for every new shape: 2x slower with dynamic padding (bench/)
-    c.exp.check_start(c.to_dict(), c.resume_keys, c.resume, c.overwrite)   # before the data is read and the model built
+    c.check_start()                                                  # before the data is read and the model built
     set_seed(c.seed)
     sp = load_split(c.data_dir, c.dataset, c.task_spec())            # a pair task learns its classes here
     if c.num_class is not None and c.num_class != len(sp.names):
@@ -361,7 +364,7 @@ def start_student(c):
     "The steps every teacher-student command starts with: the teacher's config completes `c`, then the seed is set and the teacher loaded. Returns (c, teacher model, tokenizer, device_id)."
     T = c.teacher
     c = c.inherit(T.config)
-    c.exp.check_start(c.to_dict(), c.resume_keys, c.resume, c.overwrite)   # before the teacher is loaded and the data read
+    c.check_start()                                                  # before the teacher is loaded and the data read
     T.checkpoint(c.tckpt)
     tok = T.tokenizer()
     device_id, _ = c.devices()
@@ -441,7 +444,7 @@ def load_source(c):
     "(config completed from the source experiment, the source student at --dropout, its tokenizer)."
     S = c.source
     c = c.inherit(S.config)
-    c.exp.check_start(c.to_dict(), c.resume_keys, c.resume, c.overwrite)   # before the source is loaded and the data read
+    c.check_start()                                                  # before the source is loaded and the data read
     return c, set_dropout(S.load_model(c.src_ckpt), c.dropout), S.tokenizer()
 
 def train_scl(c: TrainSCLConfig):
@@ -498,9 +501,9 @@ class ContrastConfig(TeacherFlags, StudentFlags, StudentConfig):
     resume_keys = DistillConfig.resume_keys + ('neg_num', 'contrast_steps', 'bank_momentum', 'crd_dim', 'contrast_temp', 'embedding_type', 'defined_by_label', 'two_stage',
                                                'soft_label_weight', 'contrast_weight')
     def __post_init__(self):
-        for seed, ours, default in (('teacher_device', 'tdevice_id', None), ('logit_loss_weight', 'soft_label_weight', 0.2)):   # the seed's name for a flag, or ours: one value
+        for seed, ours in (('teacher_device', 'tdevice_id'), ('logit_loss_weight', 'soft_label_weight')):   # the seed's name for a flag, or ours: one value
             v, w = getattr(self, seed), getattr(self, ours)
-            if v is not None and w != default and w != v: raise UserError(f"--{seed} {v} and --{ours} {w} name the same setting; pass one")
+            if v is not None and w != self.__dataclass_fields__[ours].default and w != v: raise UserError(f"--{seed} {v} and --{ours} {w} name the same setting; pass one")
             if v is not None: setattr(self, ours, v)
         super().__post_init__()
     def check(self):
