@@ -15,7 +15,7 @@ from kdnli.data import Batches, Encoded
 from kdnli.losses import Objective
 from kdnli.models import NLIModel, TINY, _encoder_from_config
 from kdnli.core import Callback, set_seed
-from kdnli.learner import Learner, LiveTeacher, OptimConfig, param_groups
+from kdnli.learner import Learner, LiveTeacher, OptimConfig, compile_model, param_groups
 from kdnli.models import build_student, layer_map, predict
 from kdnli.membank import BankTeacher, LogitsBank, MemoryBank, NegativeSamplerCB, bank_vectors
 from kdnli.losses import kd_loss, hidden_mse_loss
@@ -67,14 +67,25 @@ class Timer(Callback):
         if self.learn.step == self.warmup: sync(); self.t0 = time.perf_counter()
         if self.learn.step == self.warmup + a.steps: sync(); self.dt = time.perf_counter() - self.t0
 
-def kdnli(compile=False, cuda_graph=False, data=enc, multiple=None, precision=None, warmup=None):
+def liger_layernorm(m):
+    "Every nn.LayerNorm of `m` replaced by Liger's Triton LayerNorm with the same weights (the fused-kernel lever; Liger ships no BERT patch)."
+    from liger_kernel.transformers import LigerLayerNorm
+    for name, mod in list(m.named_modules()):
+        for cn, c in list(mod.named_children()):
+            if isinstance(c, torch.nn.LayerNorm):
+                new = LigerLayerNorm(c.normalized_shape[0], eps=c.eps, bias=True)
+                new.load_state_dict(c.state_dict()); setattr(mod, cn, new)
+    return m
+
+def kdnli(compile=False, cuda_graph=False, data=enc, multiple=None, precision=None, warmup=None, compile_mode='default', liger=False):
     m = model()
+    if liger: m = liger_layernorm(m)
     prec = precision or ('bf16' if cuda else 'no')
     warmup = warmup or a.warmup
     t = Timer(warmup)
     l = Learner(m, Batches(data, a.batch_size, 'length' if data is enc_dyn else 'random', 0, multiple=multiple), Objective(ce=1.0),
                 OptimConfig(total_step=warmup + a.steps, lr=3e-5, warmup_step=10), cbs=[t], device_id=0 if cuda else -1, precision=prec,
-                compile=compile, cuda_graph=cuda_graph)
+                compile=compile, cuda_graph=cuda_graph, compile_mode=compile_mode)
     l.fit()
     return a.batch_size * a.steps / t.dt
 
@@ -152,20 +163,21 @@ def teacher_student(seed=0):
     teacher = model(); Ls = max(1, teacher.n_layers // 2)
     return teacher, build_student(teacher, num_hidden_layers=Ls), layer_map('even', Ls, teacher.n_layers)
 
-def distill(live=True, compile=False, cuda_graph=False):
+def distill(live=True, compile=False, cuda_graph=False, compile_mode='default'):
     "Distillation step: 6-layer student (from the teacher's even layers) + 12-layer teacher; KD + hidden MSE + CE live, or KD + CE from a logits bank."
     teacher, student, lm = teacher_student()
     dev = a.device
     if live:
         obj = Objective(ce=0.5, kd=(0.5, {'T': 2.0}), hidden_mse=(100.0, {'layers': lm}))
         tch = LiveTeacher(teacher, dev, True)
-        if compile: tch.model = torch.compile(tch.model)
+        if compile: tch.model = compile_model(tch.model, compile_mode)
     else:
         obj = Objective(ce=0.5, kd=(0.5, {'T': 2.0}))
         tch = LogitsBank(torch.randn(N, 3), {'fingerprint': 'bench'}).to(dev)
     t = Timer(a.warmup)
     Learner(student, Batches(enc, a.batch_size, 'random', 0), obj, OptimConfig(total_step=a.warmup + a.steps, lr=5e-5, warmup_step=10), cbs=[t],
-            device_id=0 if cuda else -1, precision='bf16' if cuda else 'no', compile=compile, cuda_graph=cuda_graph, teacher=tch).fit()
+            device_id=0 if cuda else -1, precision='bf16' if cuda else 'no', compile=compile, cuda_graph=cuda_graph, teacher=tch,
+            compile_mode=compile_mode).fit()
     return a.batch_size * a.steps / t.dt
 
 def distill_pkd(banks=False, compile=False, cuda_graph=False):
@@ -292,11 +304,17 @@ variants = {
     'kdnli_compile_cuda_graph_no_cudnn_sdpa': no_cudnn_sdpa(lambda: kdnli(compile=True, cuda_graph=True)),
     'kdnli_compile_cuda_graph_dynamic_len16': lambda: kdnli(compile=True, cuda_graph=True, data=enc_dyn, multiple=16, warmup=60),
     'kdnli_compile_cuda_graph_dynamic_len_no_cudnn_sdpa': no_cudnn_sdpa(lambda: kdnli(compile=True, cuda_graph=True, data=enc_dyn, multiple=32, warmup=40)),
+    'kdnli_compile_max_autotune': lambda: kdnli(compile=True, compile_mode='max-autotune'),
+    'kdnli_compile_max_autotune_cuda_graph': lambda: kdnli(compile=True, cuda_graph=True, compile_mode='max-autotune'),
+    'kdnli_compile_max_autotune_cuda_graph_dynamic_len': lambda: kdnli(compile=True, cuda_graph=True, data=enc_dyn, multiple=32, warmup=40, compile_mode='max-autotune'),
+    'kdnli_eager_liger_layernorm': lambda: kdnli(liger=True),
+    'kdnli_cuda_graph_liger_layernorm': lambda: kdnli(cuda_graph=True, liger=True),
     'distill_seed_style_live': lambda: distill_seed_style(True),
     'distill_seed_style_bank': lambda: distill_seed_style(False),
     'distill_live_eager': lambda: distill(True),
     'distill_bank_eager': lambda: distill(False),
     'distill_live_compile_cuda_graph': lambda: distill(True, True, True),
+    'distill_live_compile_max_autotune_cuda_graph': lambda: distill(True, True, True, 'max-autotune'),
     'distill_bank_compile_cuda_graph': lambda: distill(False, True, True),
     'distill_pkd_live_eager': lambda: distill_pkd(False),
     'distill_pkd_banks_eager': lambda: distill_pkd(True),
@@ -317,7 +335,7 @@ variants = {
 if cuda or any(o.startswith('max_batch') for o in a.only.split(',')):   # the largest batch (sequences of --seq tokens) before the GPU runs out of memory: a batch size, not samples/s
     variants.update(max_batch_teacher=lambda: largest_batch(teacher_updates, cap=a.max_batch_cap),
                     max_batch_layerwise_contrast=lambda: largest_batch(layerwise_updates, cap=a.max_batch_cap))
-if not cuda: [variants.pop(k) for k in list(variants) if 'cuda_graph' in k]
+if not cuda: [variants.pop(k) for k in list(variants) if 'cuda_graph' in k or 'liger' in k]   # CUDA graphs and Liger's Triton kernels need a GPU
 only = [v for v in a.only.split(',') if v]
 unknown = [v for v in only if v not in variants]
 if unknown: sys.exit(f"--only: unknown variant(s) {', '.join(unknown)} (known here: {', '.join(variants)})")

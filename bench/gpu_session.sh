@@ -6,8 +6,9 @@
 # the step rates run in order of what the open targets need most (teacher padded to 128 beside Trainer, eval padded to 128,
 # live distillation, the patient-KD lever, the largest batches), the rest after.
 #   run: carry [".whl"], command "bash bench/gpu_session.sh", timeout_s 600   ($OUT is set by the device tool)
-# .whl holds the fastcore wheel (the device's python3 has torch, transformers, accelerate, not fastcore):
-#   .venv/bin/python -m pip download -q --no-deps --only-binary=:all: -d .whl fastcore==1.14.5
+# .whl holds the fastcore wheel (the device's python3 has torch, transformers, accelerate, not fastcore) and Liger's (the
+# fused-LayerNorm lever; pure Python over the Triton that CUDA builds of torch bring):
+#   .venv/bin/python -m pip download -q --no-deps --only-binary=:all: -d .whl fastcore==1.14.5 liger-kernel==0.8.5
 # TESTS="05_learner 06_trainers" also runs those notebooks with their `#| gpu` cells (tools/run_tests.py --gpu) after the
 # benchmarks, under TESTS_S seconds; it needs nbdev and execnb for the device's Python 3.12 in .whl too (about 12 MB):
 #   .venv/bin/python -m pip download -q --only-binary=:all: --python-version 3.12 --implementation cp \
@@ -25,7 +26,7 @@ python3 -c "import torch, transformers; print('torch', torch.__version__, 'trans
 timeout "$E2E_S" python3 -u bench/e2e.py --scale "$SCALE" --work /tmp/e2e --out "$OUT/e2e.json" 2>&1 | grep --line-buffered -vi warn > "$OUT/e2e.log"
 rm -rf /tmp/e2e
 timeout "$STEPS_S" python3 -u bench/bench_train.py --shape base --device cuda --steps 40 --warmup 15 --out "$OUT/steps.json" \
-  --only hf_trainer,kdnli_compile_cuda_graph,eval_bf16_weights,distill_live_compile_cuda_graph,distill_pkd_banks_compile_cuda_graph,max_batch_teacher,max_batch_layerwise_contrast,seed_style,distill_pkd_live_compile_cuda_graph,eval_bf16_weights_dynamic_len \
+  --only hf_trainer,kdnli_compile_cuda_graph,eval_bf16_weights,distill_live_compile_cuda_graph,distill_pkd_banks_compile_cuda_graph,max_batch_teacher,max_batch_layerwise_contrast,seed_style,distill_pkd_live_compile_cuda_graph,eval_bf16_weights_dynamic_len,kdnli_compile_max_autotune_cuda_graph,distill_live_compile_max_autotune_cuda_graph,kdnli_cuda_graph_liger_layernorm,kdnli_eager_liger_layernorm \
   2>&1 | grep --line-buffered -vi warn > "$OUT/steps.log"
 if [ -n "$TESTS" ]; then
   timeout "$TESTS_S" python3 tools/run_tests.py $TESTS --gpu --no-export-check > "$OUT/gpu_tests.log" 2>&1; echo "gpu tests rc=$?" >> "$OUT/gpu_tests.log"

@@ -4,14 +4,14 @@
 
 # %% ../nbs/00_core.ipynb #784d8aa5
 from __future__ import annotations
-import argparse, contextlib, dataclasses, errno, inspect, json, math, os, re, shutil, socket, sys, time, types, typing
+import argparse, contextlib, dataclasses, errno, glob, hashlib, inspect, json, math, os, re, shutil, socket, sys, threading, time, types, typing
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
 
 # %% auto #0
 __all__ = ['UserError', 'DataError', 'run_cli', 'exit_run', 'ArgParser', 'ResourceError', 'RunStopped', 'folder_fault',
-           'resource_fault', 'atomic_path', 'write_json', 'read_json', 'check_replaceable', 'file_sha256',
+           'resource_fault', 'atomic_path', 'write_json', 'read_json', 'check_replaceable', 'TBWriter', 'file_sha256',
            'folder_checksums', 'derived', 'api_only', 'flags_parser', 'Config', 'check_flags', 'kdnli_cache',
            'kdnli_version', 'world_size', 'rank', 'is_main', 'resolve_device', 'as_device', 'resolve_precision',
            'set_seed', 'start_processes', 'dist_active', 'barrier', 'all_gather_object', 'make_accelerator',
@@ -105,7 +105,7 @@ def _fault(e, path):
     if isinstance(e, torch.OutOfMemoryError):
         return ResourceError(f"out of memory on the GPU ({first[:100]}): lower --batch_size, and raise --accum_step to keep the update size")
     if isinstance(e, OSError) and e.errno in _ERRNO:
-        where = e.filename or path
+        where = os.fsdecode(e.filename) if e.filename else path       # a C writer's path comes as bytes
         return ResourceError(f"{where}: {_ERRNO[e.errno]}" if where else _ERRNO[e.errno])
     if not any(w in first for w in _WRITE_FAILED): return None
     said = next((_ERRNO[n] for w, n in _SAID.items() if w in first), None)
@@ -114,13 +114,34 @@ def _fault(e, path):
     return ResourceError(f"{where}{why}" if why else f"{where}a write failed ({first[:100]}); the disk may be full or failing")
 
 # %% ../nbs/00_core.ipynb #964296f3
+def _pid_alive(pid):
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: return True
+    return True
+
+_HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]   # in temporaries' names: another machine's (a shared disk) are never judged by this one's pids
+_TMP = re.compile(r'^\..+\.tmp(\d+)(?:-([0-9a-f]{6}))?(\.[^.]*)?$')   # atomic_path's temporaries: .{stem}.tmp{pid}-{host}{suffix}
+
+def _stale(p):
+    "Whether `p` is a temporary `atomic_path` left on this machine for a process that no longer runs."
+    m = _TMP.match(p.name)
+    return bool(m) and m[2] in (None, _HOST) and int(m[1]) != os.getpid() and not _pid_alive(int(m[1]))
+
+def _remove(p):
+    if p.is_dir() and not p.is_symlink(): shutil.rmtree(p, ignore_errors=True)
+    else: p.unlink(missing_ok=True)
+
 @contextlib.contextmanager
 def atomic_path(path):
-    "Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds. A write the machine refuses (full disk, read-only or forbidden folder) becomes a `ResourceError` naming `path`."
+    "Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds. A write the machine refuses (full disk, read-only or forbidden folder) becomes a `ResourceError` naming `path`. The temporaries of earlier, killed writes of `path` on this machine are removed first."
     path = Path(path)
-    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}{path.suffix}")   # keeps the suffix (np.savez wants .npz)
+    tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}-{_HOST}{path.suffix}")   # keeps the suffix (np.savez wants .npz)
+    mine = re.compile(rf'\.{re.escape(path.stem)}\.tmp\d+(-[0-9a-f]{{6}})?{re.escape(path.suffix)}')
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        for old in path.parent.glob(f".{glob.escape(path.stem)}.tmp*"):
+            if mine.fullmatch(old.name) and _stale(old): _remove(old)     # a killed export, cache or prediction write of the same file
         yield tmp
         if path.is_dir() and not path.is_symlink():
             if not tmp.is_dir(): raise UserError(f"{path}: a folder is there; a file does not replace it")   # only a folder (an export, a cache entry) replaces a folder
@@ -158,6 +179,37 @@ def check_replaceable(
     if not p.is_dir(): raise UserError(f"{flag} {path}: a file is there, not a folder")
     if any(p.iterdir()) and not ours(p):
         raise UserError(f"{flag} {path}: that folder holds other files and is not {what}; writing would replace it: name a new or empty folder")
+
+def _quiet_tb_threads():
+    "TensorBoard's writer thread re-raises a failed write (a full or read-only disk) in the thread that logs next, where `TBWriter` names it in one line: the thread's own traceback on stderr is left out."
+    prev = threading.excepthook
+    if getattr(prev, 'kdnli', False): return
+    def hook(args):
+        if type(args.thread).__name__ == '_AsyncWriterThread' and isinstance(args.exc_value, OSError): return
+        prev(args)
+    hook.kdnli = True
+    threading.excepthook = hook
+
+class TBWriter:
+    "TensorBoard's `SummaryWriter` on `folder` (keywords passed on), whose disk faults, raised by its writer thread, surface as one `ResourceError` naming the folder, with no traceback from the thread."
+    def __init__(self, folder, **kw):
+        from torch.utils.tensorboard import SummaryWriter
+        _quiet_tb_threads()
+        self.folder = Path(folder)
+        self.w = self._call(SummaryWriter, str(folder), **kw)
+    def _call(self, f, *a, **k):
+        try: return f(*a, **k)
+        except Exception as e:
+            if (fault := resource_fault(e, self.folder)) is None: raise
+            raise fault from None
+    def __getattr__(self, name):                                   # add_scalar, add_embedding, flush, close...: the writer's, faults named
+        f = getattr(self.w, name)
+        return (lambda *a, **k: self._call(f, *a, **k)) if callable(f) else f
+    def __enter__(self): return self
+    def __exit__(self, typ, *_):
+        try: self.close()
+        except Exception:
+            if typ is None: raise                                  # after another error, that one is what to report
 
 # %% ../nbs/00_core.ipynb #164cbba4
 def file_sha256(path, chunk=1 << 20):
@@ -380,23 +432,11 @@ def make_accelerator(
 # %% ../nbs/00_core.ipynb #c54f1afb
 _HELD = {}   # (folder, name) -> (fd, depth): a lock this process holds (flock is per open file, so the same process must not open it twice)
 
-def _pid_alive(pid):
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except PermissionError: return True
-    return True
-
-_TMP = re.compile(r'^\..+\.tmp(\d+)(\.[^.]*)?$')   # atomic_path's temporaries: .{stem}.tmp{pid}{suffix}
-
 def remove_stale_temps(folder):
     "Remove the temporaries `atomic_path` left in `folder` for processes that no longer run (a killed writer's half-written files); returns their names."
     gone = []
     for p in sorted(Path(folder).glob('.*.tmp*')):
-        m = _TMP.match(p.name)
-        if not m or int(m[1]) == os.getpid() or _pid_alive(int(m[1])): continue
-        if p.is_dir() and not p.is_symlink(): shutil.rmtree(p, ignore_errors=True)
-        else: p.unlink(missing_ok=True)
-        gone.append(p.name)
+        if _stale(p): _remove(p); gone.append(p.name)
     return gone
 
 def _acquire(folder, name):

@@ -14,12 +14,13 @@ from .core import DataError, UserError, atomic_path, check_replaceable, flags_pa
 # %% auto #0
 __all__ = ['LABELS', 'LABEL2ID', 'SPLITS', 'GLUE_COLUMNS', 'TASKS', 'MNLI_URL', 'MNLI_MD5', 'DEFAULT_DATA_DIR', 'CACHE_VERSION',
            'TOKENIZER_FILES', 'Task', 'get_task', 'infer_labels', 'fingerprint_rows', 'Split', 'parse_label',
-           'rows_to_split', 'read_split', 'read_jsonl', 'read_tsv', 'is_hub', 'hub_source', 'split_file',
-           'resolve_data_dir', 'dataset_dict', 'load_split', 'available_splits', 'resolve_task', 'split_by_premise',
-           'md5_file', 'download', 'extract_mnli', 'get_mnli', 'get_mnli_cli', 'tokenizer_fingerprint', 'Encoded',
-           'tokenize_split', 'collate', 'epoch_batches', 'Batches', 'synthetic_split', 'write_split', 'noisy_labels',
-           'make_synthetic', 'wordpiece_vocab', 'train_wordpiece', 'split_stats', 'load_tokenizer', 'data_stats',
-           'data_stats_cli', 'synthetic_dir', 'make_synthetic_data', 'make_synthetic_cli', 'encode', 'encode_split']
+           'jsonl_rows', 'tsv_rows', 'file_rows', 'rows_to_split', 'read_split', 'read_jsonl', 'read_tsv', 'is_hub',
+           'hub_source', 'split_file', 'resolve_data_dir', 'dataset_dict', 'load_split', 'available_splits',
+           'resolve_task', 'split_by_premise', 'md5_file', 'download', 'extract_mnli', 'get_mnli', 'get_mnli_cli',
+           'tokenizer_fingerprint', 'Encoded', 'tokenize_split', 'collate', 'epoch_batches', 'Batches',
+           'synthetic_split', 'write_split', 'noisy_labels', 'make_synthetic', 'wordpiece_vocab', 'train_wordpiece',
+           'split_stats', 'load_tokenizer', 'data_stats', 'data_stats_cli', 'synthetic_settings', 'synthetic_dir',
+           'make_synthetic_data', 'make_synthetic_cli', 'encode', 'encode_split']
 
 # %% ../nbs/01_data.ipynb #b368e236
 LABELS = ('entailment', 'neutral', 'contradiction')   # MNLI's classes in the seed's order: entailment=0, neutral=1, contradiction=2
@@ -87,7 +88,11 @@ class Task:
     ):
         "The class id of raw label `v` (a class name in any case, an id, or an id as text); None for a row to drop (`-`, -1); -1 for an unlabelled test row."
         lower = self._ids
-        if isinstance(v, (float, np.floating)) and float(v).is_integer(): v = int(v)          # parquet and pandas keep ints as floats beside nulls
+        if isinstance(v, (bool, np.bool_)) and (str(bool(v)).lower() in lower or len(self.labels) == 2):   # QQP's is_duplicate as JSON true/false:
+            return lower.get(str(bool(v)).lower(), int(v))                                                  # a class named so, else 0/1 of a two-class task
+        if isinstance(v, (float, np.floating)):
+            if v != v: v = None                                                               # NaN: pandas' and parquet's missing label
+            elif float(v).is_integer(): v = int(v)                                            # parquet and pandas keep ints as floats beside nulls
         if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
             v = int(v)
             if str(v) in lower: return lower[str(v)]
@@ -99,6 +104,7 @@ class Task:
             if s == '-': return None
             if s in ('', '-1') and unlabelled_ok: return -1
             if s.lstrip('-').isdigit(): return self.label_id(int(s), path, line, unlabelled_ok)
+            if (f := _float(s)) is not None and f.is_integer(): return self.label_id(int(f), path, line, unlabelled_ok)   # '1.0': an id a CSV writer wrote as a float
         elif v is None and unlabelled_ok: return -1
         where = ' (the classes read from the training split)' if self.name == 'pair' else ''
         raise DataError(path, f"unknown label {v!r} (expected one of {', '.join(self.labels)}{where})", line)
@@ -137,15 +143,27 @@ def get_task(
     t = t.with_columns(text_columns, label_column)
     return t.with_labels(labels) if labels is not None and t.labels is None else t
 
-def infer_labels(values):
-    "The classes of a `pair` task from its training labels: integers in numeric order; names in the order of a task whose classes they are (MNLI's, RTE's, ...), else sorted. Missing labels (`-`, -1, empty) are ignored."
+def _float(s):
+    "`s` as a float, or None when it is not a number."
+    try: return float(s)
+    except (TypeError, ValueError): return None
+
+def infer_labels(
+    values,                  # the raw labels of the training split (names, ids, ids as text or floats, booleans; None/NaN/`-`/-1/empty: no label)
+    split='train',           # the split they come from, named in the error when none is a label
+):
+    "The classes of a `pair` task from its training labels: integers in numeric order (1.0 is 1); names in the order of a task whose classes they are (MNLI's, RTE's, ...), else sorted; booleans as False, True. Missing labels (`-`, -1, empty, NaN) are ignored; continuous labels (a regression task such as STS-B) are refused."
     seen = set()
     for v in values:
-        if v is None or isinstance(v, (bool, np.bool_)): continue
-        if isinstance(v, (float, np.floating)) and float(v).is_integer(): v = int(v)
-        s = str(int(v)) if isinstance(v, (int, np.integer)) else str(v).strip()
+        if v is None: continue
+        if isinstance(v, (bool, np.bool_)): seen.add(str(bool(v))); continue
+        f = _float(v) if isinstance(v, (str, float, np.floating)) else None
+        if f is not None and f != f: continue                                              # NaN: no label
+        s = str(int(f)) if f is not None and f.is_integer() else str(int(v)) if isinstance(v, (int, np.integer)) else str(v).strip()
         if s not in ('', '-', '-1'): seen.add(s)
-    if not seen: raise UserError("no labelled rows in the training split: a pair task reads its classes from them")
+    if not seen: raise UserError(f"no labelled rows in the {split} split: a pair task reads its classes from its training split")
+    if all(_float(s) is not None for s in seen) and not all(s.lstrip('-').isdigit() for s in seen):
+        raise UserError(f"the labels look continuous ({', '.join(sorted(seen, key=float)[:4])}, ...): kdnli trains classifiers, so a regression task (STS-B's scores) is not supported")
     if all(s.lstrip('-').isdigit() for s in seen): return tuple(sorted(seen, key=int))
     low = {s.lower() for s in seen}
     if len(low) < len(seen): raise UserError(f"the labels {sorted(seen)} differ only in case; write each class one way")
@@ -217,16 +235,18 @@ def _lines(path):
             yield n, s.rstrip('\r\n')
     if n == 0: raise DataError(path, "empty file")
 
-def _rows_jsonl(path):
-    for n, s in _lines(path):
+def jsonl_rows(lines, path):
+    "(line number, dict) of JSON lines `lines`, an iterable of (line number, text); blank lines skipped; errors name `path` and the line."
+    for n, s in lines:
         if not s.strip(): continue
         try: r = json.loads(s)
         except json.JSONDecodeError as e: raise DataError(path, f"malformed JSON ({e.msg}, column {e.colno})", n) from None
         if not isinstance(r, dict): raise DataError(path, "expected a JSON object per line", n)
         yield n, r
 
-def _rows_tsv(path):
-    it = _lines(path)
+def tsv_rows(lines, path):
+    "(line number, dict) of tab-separated `lines` (GLUE's way: a header, no quoting), an iterable of (line number, text); every row must have the header's column count."
+    it = iter(lines)
     _, header = next(it)
     cols = header.split('\t')
     for n, s in it:
@@ -235,29 +255,81 @@ def _rows_tsv(path):
         if len(row) != len(cols): raise DataError(path, f"expected {len(cols)} tab-separated columns, found {len(row)}", n)
         yield n, dict(zip(cols, row))
 
-def _rows_csv(path):
+def _rows_jsonl(path): return jsonl_rows(_lines(path), path)
+
+def _tsv_quoted(path):
+    "Whether tsv file `path` quotes its fields the csv way (pandas' `to_csv(sep='\\t')`, `csv.writer`): it parses strictly as quoted csv, and a field needed the quotes (a doubled quote, a tab or line break inside quotes) or the header is quoted. GLUE's files never quote: their quotes are text (`\"Hello,\" he said.`), which a strict parse refuses."
+    import csv
+    evidence = False
+    def raw(f):
+        nonlocal evidence
+        for i, line in enumerate(f):
+            if not evidence and ('""' in line and re.search(r'(^|\t)"', line) or i == 0 and re.fullmatch(r'"[^"\t]*"(\t"[^"\t]*")*\r?\n?', line)): evidence = True
+            yield line
+    try:
+        with open(path, newline='', encoding='utf-8-sig') as f:
+            width = None
+            for row in csv.reader(raw(f), delimiter='\t', strict=True):
+                if not row: continue
+                width = width or len(row)
+                if len(row) != width: return False
+                if not evidence and any('\t' in c or '\n' in c for c in row): evidence = True
+    except (csv.Error, UnicodeDecodeError): return False
+    return evidence
+
+def _rows_tsv(path):
+    if Path(path).is_file() and _tsv_quoted(path): return _rows_csv(path, '\t')
+    return tsv_rows(_lines(path), path)
+
+def _bad_utf8_line(path):
+    "The number of the first line of `path` that is not UTF-8."
+    with open(path, 'rb') as f:
+        for n, raw in enumerate(f, 1):
+            try: raw.decode('utf-8')
+            except UnicodeDecodeError: return n
+
+def _rows_csv(path, delimiter=','):
     import csv
     if not Path(path).is_file(): raise DataError(path, "no such file")
+    what = 'tab-separated' if delimiter == '\t' else 'comma-separated'
     with open(path, newline='', encoding='utf-8-sig') as f:
-        r = csv.DictReader(f, strict=True)
+        r = csv.DictReader(f, delimiter=delimiter, strict=True)
         try:
             for row in r:
                 if None in row or None in row.values():
                     found = len(r.fieldnames) + len(row[None]) if None in row else sum(v is not None for v in row.values())
-                    raise DataError(path, f"expected {len(r.fieldnames)} comma-separated columns, found {found}", r.line_num)
+                    raise DataError(path, f"expected {len(r.fieldnames)} {what} columns, found {found}", r.line_num)
                 yield r.line_num, row
         except csv.Error as e: raise DataError(path, f"malformed CSV ({e})", r.line_num) from None
-        except UnicodeDecodeError as e: raise DataError(path, f"not UTF-8 text ({e.reason})", r.line_num + 1) from None
+        except UnicodeDecodeError as e: raise DataError(path, f"not UTF-8 text ({e.reason})", _bad_utf8_line(path)) from None
+
+def _class_names(table):
+    "{column: class names} of the `ClassLabel` columns a parquet file written by `datasets` records in its schema metadata."
+    try:
+        feats = json.loads((table.schema.metadata or {}).get(b'huggingface', b'{}')).get('info', {}).get('features', {})
+        return {c: f['names'] for c, f in feats.items() if isinstance(f, dict) and f.get('_type') == 'ClassLabel' and f.get('names')}
+    except (ValueError, AttributeError): return {}
 
 def _rows_parquet(paths):
     import pyarrow.parquet as pq
     n = 0
     for p in paths:
-        try: rows = pq.read_table(p).to_pylist()
+        try: table = pq.read_table(p)
         except Exception as e: raise DataError(p, f"not a readable parquet file ({type(e).__name__}: {str(e).splitlines()[0][:100]})") from None
-        for r in rows: n += 1; yield n, r
+        names = _class_names(table)                                 # a Hub shard's label ids stand for these names, as in save_to_disk folders
+        for r in table.to_pylist():
+            for c, ns in names.items():
+                if isinstance(r.get(c), int) and 0 <= r[c] < len(ns): r[c] = ns[r[c]]
+            n += 1; yield n, r
 
 _READERS = {'.jsonl': _rows_jsonl, '.json': _rows_jsonl, '.tsv': _rows_tsv, '.txt': _rows_tsv, '.csv': _rows_csv}
+
+def file_rows(path):
+    "(line or row number, dict) of every row of a .jsonl, .json, .tsv, .txt, .csv or .parquet file: what `read_split` reads before it picks a task's columns (a BOM, quoting, ragged rows and bad bytes handled the same for every command)."
+    p = Path(path)
+    if p.suffix == '.parquet': return _rows_parquet([p])
+    if p.suffix not in _READERS: raise DataError(p, "unknown file type (expected .jsonl, .json, .tsv, .txt, .csv or .parquet)")
+    return _READERS[p.suffix](p)
 
 def _pick(task, role, row):
     return next((c for c in getattr(task, role) if c in row), None)
@@ -271,15 +343,16 @@ def rows_to_split(
 ):
     "A `Split` of `task` from `rows`, an iterable of (place, dict): columns found from the first row, texts checked, labels mapped (classes read from these rows for a `pair` task not yet resolved)."
     task, unl = task or TASKS['mnli'], name.startswith('test')
-    cols, prem, hyp, lab, ids, dropped = None, [], [], [], [], 0
+    cols, prem, hyp, lab, ids, dropped, where = None, [], [], [], [], 0, []
     raw = task.labels is None
     for n, r in rows:
         if cols is None:
             a, b, y = _pick(task, 'first', r), _pick(task, 'second', r), _pick(task, 'label', r)
             for c, role in ((a, 'first'), (b, 'second')):
                 if c is None:
+                    one = " (kdnli classifies sentence pairs: a single-sentence task such as SST-2 or CoLA is not supported)" if (a is None) != (b is None) else ''
                     raise DataError(path, f"no {role} text column for task {task.name} (looked for {', '.join(getattr(task, role))}; the row has "
-                                          f"{', '.join(map(str, list(r)[:12]))}); name the columns with --text_columns A,B", n)
+                                          f"{', '.join(map(str, list(r)[:12]))}); name the columns with --text_columns A,B{one}", n)
             i = next((c for c in (('index', 'pairID', 'idx', 'id') if layout == 'glue' else ('pairID', 'idx', 'index', 'id')) if c in r), None)
             cols = (a, b, y, i)
             if not layout: layout = 'official' if a == 'sentence1' and task.name in ('mnli', 'snli') else 'simple'
@@ -292,12 +365,14 @@ def rows_to_split(
         if not raw:
             v = task.label_id(v, path, n, unl)
             if v is None: dropped += 1; continue
-        prem.append(r[a]); hyp.append(r[b]); lab.append(v)
+        prem.append(r[a]); hyp.append(r[b]); lab.append(v); where.append(n)
         ids.append(str(r[i]) if i is not None and r.get(i) is not None else str(len(ids)))
     if cols is None: raise DataError(path, "no rows")
+    if raw and unl and all(v is None or v != v or (not isinstance(v, (bool, np.bool_)) and str(v).strip() in ('', '-1')) for v in lab):   # an unlabelled test split: no classes to read
+        return Split(name, prem, hyp, np.full(len(prem), -1, dtype=np.int64), ids, 0, Path(path) if path is not None else None, layout, ())
     if raw:                                                          # a pair task's classes, from these rows
-        task = task.with_labels(infer_labels(lab))
-        y = [task.label_id(v, path, None, unl) for v in lab]       # None: no gold label, dropped
+        task = task.with_labels(infer_labels(lab, name))
+        y = [task.label_id(v, path, n, unl) for v, n in zip(lab, where)]   # None: no gold label, dropped
         keep = [j for j, v in enumerate(y) if v is not None]
         dropped = len(lab) - len(keep)
         prem, hyp, ids, lab = [prem[j] for j in keep], [hyp[j] for j in keep], [ids[j] for j in keep], [y[j] for j in keep]
@@ -419,7 +494,9 @@ def _rows_dataset(ds):
     keys = list(cols)
     for n, vals in enumerate(zip(*(cols[k] for k in keys)), 1): yield n, dict(zip(keys, vals))
 
-def _is_datasets(src): return is_hub(src) or (Path(src)/'dataset_dict.json').is_file()
+def _is_datasets(src):
+    "Whether `src` is read through `datasets`: a Hub name, or a folder `save_to_disk` wrote (a `DatasetDict`'s, or a single `Dataset`'s, refused by `dataset_dict`)."
+    return is_hub(src) or (Path(src)/'dataset_dict.json').is_file() or all((Path(src)/f).is_file() for f in ('dataset_info.json', 'state.json'))
 
 def load_split(
     data_dir,                # a data source: folder, file, save_to_disk folder, `hf:NAME[:CONFIG]` or `kdnli-synthetic[:N]`
@@ -429,7 +506,12 @@ def load_split(
     "Read `split` (an alias is fine) of `task` (default MNLI) from a data source: a folder, a file, a save_to_disk folder, `hf:NAME[:CONFIG]`, `kdnli-synthetic[:N]`."
     task, src = task or TASKS['mnli'], resolve_data_dir(data_dir)
     split = task.split_name(split)
-    if not is_hub(src) and Path(src).is_file(): return read_split(src, split, task)
+    if not is_hub(src) and Path(src).is_file():                     # one file is one split: the one its name says, else any asked for
+        stem = re.sub(r'-\d{5}-of-\d{5}$', '', Path(src).stem)
+        named = next((task.aliases.get(n, n) for n in sorted([*task.splits, *task.aliases], key=len, reverse=True) if re.search(rf'(^|[_.-]){re.escape(n)}$', stem)), None)
+        if named is not None and named != split:
+            raise DataError(src, f"one file holds one split, and this one is the {named!r} split by its name, not {split!r}: give --data_dir the folder (or the file) that holds {split!r}")
+        return read_split(src, split, task)
     if _is_datasets(src):
         dd = dataset_dict(src)
         name = next((n for n in task.names_of(split) if n in dd), None)
@@ -975,6 +1057,10 @@ def data_stats_cli(argv=None):
     run_cli(main)
 
 # %% ../nbs/01_data.ipynb #0b61f58e
+def synthetic_settings(n_train, n_dev, seed, label_noise, layout='simple'):
+    "What a synthetic folder's `synthetic.json` records: the settings its splits were made with."
+    return {'n_train': n_train, 'n_dev': n_dev, 'seed': seed, 'label_noise': label_noise, **({'layout': layout} if layout != 'simple' else {})}
+
 def synthetic_dir(
     out_dir,                 # the folder of the set; written unless its `synthetic.json` records these settings and the splits are there
     n_train=30000,           # training rows
@@ -985,7 +1071,7 @@ def synthetic_dir(
 ):
     "Write the synthetic splits into `out_dir` unless `out_dir/synthetic.json` says they are there with these settings; returns `out_dir`."
     out_dir = Path(out_dir)
-    meta = {'n_train': n_train, 'n_dev': n_dev, 'seed': seed, 'label_noise': label_noise, **({'layout': layout} if layout != 'simple' else {})}
+    meta = synthetic_settings(n_train, n_dev, seed, label_noise, layout)
     mf = out_dir/'synthetic.json'
     if not (mf.is_file() and read_json(mf) == meta and available_splits(out_dir) == ['train', 'dev_matched', 'dev_mismatched']):
         make_synthetic(out_dir, n_train, n_dev, seed, layout, label_noise)

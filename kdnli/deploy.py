@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_deploy.ipynb #b0d28e9d
 from __future__ import annotations
-import csv, io, json, sys, time
+import json, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -12,13 +12,13 @@ import numpy as np
 import torch
 from .core import (Config, DataError, UserError, as_device, atomic_path, barrier, check_flags, check_replaceable, is_main, kdnli_version, read_json, resolve_device,
                         run_cli, start_processes, world_size)
-from .data import LABELS, Split, load_tokenizer, tokenize_split
+from .data import LABELS, Split, file_rows, get_task, jsonl_rows, load_tokenizer, tokenize_split, tsv_rows
 from .models import Experiment, ExperimentFlags, count_params, load_model, no_hf_bars, predict, save_hf
 
 # %% auto #0
-__all__ = ['PAIR_COLUMNS', 'LABEL_COLUMNS', 'ID_COLUMNS', 'NO_GOLD', 'read_pairs', 'Predictor', 'PredictConfig', 'predict_pairs',
-           'predict_cli', 'export_onnx', 'card_facts', 'model_card', 'export_model', 'push_folder', 'ExportConfig',
-           'export_cli']
+__all__ = ['PAIR_COLUMNS', 'LABEL_COLUMNS', 'ID_COLUMNS', 'NO_GOLD', 'model_task', 'read_pairs', 'Predictor', 'PredictConfig',
+           'predict_pairs', 'predict_cli', 'export_onnx', 'card_facts', 'model_card', 'export_model', 'push_folder',
+           'ExportConfig', 'export_cli']
 
 # %% ../nbs/09_deploy.ipynb #079453c4
 PAIR_COLUMNS = (('premise', 'hypothesis'), ('sentence1', 'sentence2'), ('question1', 'question2'), ('question', 'sentence'), ('sentence_A', 'sentence_B'),
@@ -26,43 +26,44 @@ PAIR_COLUMNS = (('premise', 'hypothesis'), ('sentence1', 'sentence2'), ('questio
 LABEL_COLUMNS, ID_COLUMNS = ('label', 'gold_label'), ('pairID', 'idx', 'id', 'index')
 
 def _rows(path):
-    "The rows of a pairs file as dicts."
+    "(line or row number, dict) of the rows of a pairs file, read as training data is (`kdnli.data.file_rows`), or of stdin (`-`)."
     if str(path) == '-':
-        text = sys.stdin.read()
+        text = sys.stdin.read().lstrip('\ufeff')
         if not text.strip(): raise DataError('<stdin>', 'empty input')
-        kind, src = ('jsonl' if text.lstrip().startswith('{') else 'tsv'), io.StringIO(text)
-    else:
-        path = Path(path)
-        if not path.is_file(): raise DataError(path, 'no such file')
-        kind = {'.jsonl': 'jsonl', '.json': 'jsonl', '.tsv': 'tsv', '.csv': 'csv', '.parquet': 'parquet'}.get(path.suffix)
-        if kind is None: raise DataError(path, "unknown file type (expected .jsonl, .tsv, .csv or .parquet, or - for stdin)")
-        if kind == 'parquet':
-            import pyarrow.parquet as pq
-            try: return pq.read_table(path).to_pylist()
-            except Exception as e: raise DataError(path, f"not a parquet file ({type(e).__name__})") from None
-        try: src = io.StringIO(path.read_text(encoding='utf-8'))
-        except UnicodeDecodeError as e: raise DataError(path, f"not UTF-8 text ({e.reason})") from None
-    if kind == 'jsonl':
-        out = []
-        for n, line in enumerate(src, 1):
-            if not line.strip(): continue
-            try: r = json.loads(line)
-            except json.JSONDecodeError as e: raise DataError(path, f"malformed JSON ({e.msg})", n) from None
-            if not isinstance(r, dict): raise DataError(path, "expected a JSON object per line", n)
-            out.append(r)
-        return out
-    return list(csv.DictReader(src, delimiter='\t', quoting=csv.QUOTE_NONE) if kind == 'tsv' else csv.DictReader(src))
+        lines = [(n, l.rstrip('\r')) for n, l in enumerate(text.split('\n'), 1)]
+        return list(jsonl_rows(lines, '<stdin>') if text.lstrip().startswith('{') else tsv_rows(lines, '<stdin>'))
+    path = Path(path)
+    if not path.is_file(): raise DataError(path, 'no such file')
+    if path.suffix not in ('.jsonl', '.json', '.tsv', '.csv', '.parquet'): raise DataError(path, "unknown file type (expected .jsonl, .tsv, .csv or .parquet, or - for stdin)")
+    return list(file_rows(path))
 
-def read_pairs(path):
+def model_task(folder):
+    "The task model folder `folder` was trained on, with its text and label columns and classes: from an export's `kdnli.json`, or the experiment's config beside a checkpoint; None when neither says (a folder from elsewhere)."
+    folder = Path(folder)
+    meta = read_json(folder/'kdnli.json') if (folder/'kdnli.json').is_file() else {}
+    exp = folder.parent/'config.json'
+    cfg = meta if 'task' in meta else read_json(exp) if exp.is_file() and not (folder.parent/'kdnli.json').exists() else {}
+    return get_task(cfg['task'], cfg.get('text_columns'), cfg.get('label_column'), cfg.get('labels')) if cfg.get('task') else None
+
+def read_pairs(
+    path,                     # a .jsonl, .tsv, .csv or .parquet file, or - for stdin (jsonl or tsv)
+    task=None,                # the model's `Task` (`model_task`): its own text and label columns are looked for first; None: the usual names only
+):
     "Premise/hypothesis pairs from a jsonl, tsv, csv or parquet file, or stdin (`-`): a `Split` whose `raw_label` keeps the labels as written (None where there are none)."
     rows, where = _rows(path), '<stdin>' if str(path) == '-' else path
     if not rows: raise DataError(where, "empty file")
-    cols = next((c for c in PAIR_COLUMNS if all(k in rows[0] for k in c)), None)
-    if cols is None: raise DataError(where, f"no premise/hypothesis columns (have: {', '.join(map(str, rows[0]))}; expected one of {', '.join('/'.join(c) for c in PAIR_COLUMNS)})")
-    lab, idc = next((c for c in LABEL_COLUMNS if c in rows[0]), None), next((c for c in ID_COLUMNS if c in rows[0]), None)
-    for n, r in enumerate(rows, 1):
+    first = rows[0][1]
+    own = [(a, b) for a in task.first for b in task.second if a != b] if task is not None else []
+    cols = next((c for c in [*own, *PAIR_COLUMNS] if all(k in first for k in c)), None)
+    if cols is None:
+        want = ', '.join(dict.fromkeys('/'.join(c) for c in [*own[:1], *PAIR_COLUMNS]))
+        raise DataError(where, f"no premise/hypothesis columns (have: {', '.join(map(str, first))}; expected one of {want})")
+    lab = next((c for c in [*(task.label if task is not None else ()), *LABEL_COLUMNS] if c in first), None)
+    idc = next((c for c in ID_COLUMNS if c in first), None)
+    for n, r in rows:
         for k in cols:
             if not isinstance(r.get(k), str): raise DataError(where, f"missing or non-text field {k!r}", n)
+    rows = [r for _, r in rows]
     sp = Split('pairs', [r[cols[0]] for r in rows], [r[cols[1]] for r in rows], np.full(len(rows), -1, dtype=np.int64),
                [str(r[idc]) if idc else str(i) for i, r in enumerate(rows)], 0, None if str(path) == '-' else Path(path), 'pairs')
     sp.raw_label = [r.get(lab) for r in rows] if lab else None
@@ -151,7 +152,7 @@ def predict_pairs(c: PredictConfig):
     "Run `kdnli_predict`; returns {'n', 'accuracy' (None without labels), 'output'}."
     if world_size() > 1 and c.input == '-': raise UserError("--input -: stdin goes to one process; with several processes read a file")
     dev = resolve_device(c.device_id); start_processes(dev)              # several processes: each scores a share of the pairs, the main one writes
-    sp = read_pairs(c.input)                                            # the input first: a bad file fails before the model loads
+    sp = read_pairs(c.input, model_task(c.model_dir))                   # the input first (in the model's task's columns): a bad file fails before the model loads
     P = Predictor.from_pretrained(c.model_dir, dev)
     gold = P.label_ids(sp.raw_label, c.input) if sp.raw_label is not None else None
     probs = P.probs(sp, c.batch_size, not c.no_progress).numpy()
@@ -307,7 +308,8 @@ def export_model(
     with atomic_path(out) as tmp:
         save_hf(model, tmp); tok.save_pretrained(str(tmp))
         (tmp/'kdnli.json').write_text(json.dumps({'num_class': model.num_class, 'dropout': model.dropout_p, 'max_seq_len': E.config['max_seq_len'],
-                                                  'kdnli_version': kdnli_version(), 'exported_from': str(E.path), 'step': step}, indent=2, sort_keys=True))
+                                                  'kdnli_version': kdnli_version(), 'exported_from': str(E.path), 'step': step, 'task': E.task.name, 'labels': list(E.task.labels),
+                                                  'text_columns': E.config.get('text_columns'), 'label_column': E.config.get('label_column')}, indent=2, sort_keys=True))
         model_card(facts, Path(out).name).save(str(tmp/'README.md'))
         with no_hf_bars(): back = AutoModelForSequenceClassification.from_pretrained(str(tmp)).eval()
         with torch.no_grad(): diff = float((torch.cat([back(**{k: v for k, v in b.items() if k != 'token_type_ids' or model.config.type_vocab_size > 1}).logits for b in sample]) - ours).abs().max())

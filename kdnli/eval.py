@@ -9,7 +9,7 @@ from pathlib import Path
 from dataclasses import dataclass
 from typing import Optional
 import numpy as np
-from .core import (UserError, all_gather_object, as_device, atomic_path, barrier, check_flags, is_main, resolve_device, resolve_precision, run_cli,
+from .core import (TBWriter, UserError, all_gather_object, as_device, atomic_path, barrier, check_flags, is_main, resolve_device, resolve_precision, run_cli,
                         start_processes, write_json)
 from .data import LABELS, TASKS
 from .models import DamagedCheckpoint, Experiment, ExperimentFlags, predict
@@ -132,10 +132,11 @@ def evaluate_splits(
         data = {ds: E.encode(ds, data_dir, progress) for ds in datasets}
         for ds, (sp, _) in data.items():
             if not sp.labelled: raise UserError(f"{sp.path}: the {ds} split has no labels; use --predict to write GLUE server files")
+            if ds != E.config.get('dataset') and sp.fingerprint == E.config.get('data_fingerprint'):   # a dev split that is the training data scores nothing
+                raise UserError(f"{sp.path}: the {ds} split read there is the training data itself (the rows of the {E.config.get('dataset')} split it was trained on): give --data_dir the {ds} data")
         res = all_gather_object({ds: _results(E, ds, sp, data_dir or E.config['data_dir']) for ds, (sp, _) in data.items()} if is_main() else None)[0]   # one view of what is done, for every process
         damaged, metric, bs = [], E.task.metrics[0], batch_size or E.config.get('batch_size', 32)
-        from torch.utils.tensorboard import SummaryWriter
-        with (SummaryWriter(str(E/'tb')) if is_main() else contextlib.nullcontext()) as tb:
+        with (TBWriter(E/'tb') if is_main() else contextlib.nullcontext()) as tb:
             for step, _ in cks:
                 todo = [ds for ds in datasets if not (skip_done and str(step) in res[ds]['checkpoints'])]
                 if not todo: continue

@@ -10,12 +10,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from fastcore.basics import patch
-from .core import Callback, Config, ResourceError, RunStopped, UserError, all_gather_object, atomic_path, barrier, check_flags, make_accelerator, resource_fault
+from .core import Callback, Config, ResourceError, RunStopped, TBWriter, UserError, all_gather_object, atomic_path, barrier, check_flags, make_accelerator, resource_fault
 from .models import DamagedCheckpoint, load_weights, save_model, verify_checkpoint
 
 # %% auto #0
-__all__ = ['EVENTS', 'GRAPH_EVENTS', 'OptimConfig', 'param_groups', 'CancelFit', 'TrainingDiverged', 'check_events', 'Learner',
-           'trim_log', 'LogCB', 'ProgressCB', 'CheckpointCB', 'ScheduleCB', 'LiveTeacher']
+__all__ = ['EVENTS', 'GRAPH_EVENTS', 'COMPILE_MODES', 'OptimConfig', 'param_groups', 'CancelFit', 'TrainingDiverged',
+           'check_events', 'compile_model', 'Learner', 'trim_log', 'LogCB', 'ProgressCB', 'CheckpointCB', 'ScheduleCB',
+           'LiveTeacher']
 
 # %% ../nbs/05_learner.ipynb #cd2797e5
 @dataclass(kw_only=True)
@@ -68,6 +69,14 @@ def check_events(cbs, cuda_graph):
             raise UserError(f"{type(cb).__name__} needs the {', '.join(bad)} event, which a replayed CUDA graph cannot fire: drop --cuda_graph")
 
 # %% ../nbs/05_learner.ipynb #7fa41cf0
+COMPILE_MODES = {'default': None, 'max-autotune': 'max-autotune-no-cudagraphs'}
+
+def compile_model(model, mode='default'):
+    "`torch.compile(model)` in kdnli's `mode` (a key of `COMPILE_MODES`)."
+    if mode not in COMPILE_MODES: raise UserError(f"--compile_mode {mode}: must be one of {', '.join(COMPILE_MODES)}")
+    return torch.compile(model, mode=COMPILE_MODES[mode])
+
+# %% ../nbs/05_learner.ipynb #24d2d71c
 class Learner:
     "One training loop for every method: a model, batches, an `Objective`, the optimisation flags `hp`, and callbacks."
     def __init__(
@@ -84,6 +93,7 @@ class Learner:
         teacher=None,         # maps a batch to an `NLIOutput` (`LiveTeacher` or logits bank), run only when a term needs it; None: no teacher
         extra_modules=(),     # the objective's trainable helpers (projections, CRD heads), optimised and checkpointed with the model
         params=None,          # AdamW parameter groups to train, the rest of the model frozen; None: all of it, in the seed's two groups
+        compile_mode='default', # with `compile`: `compile_model`'s mode, 'default' or 'max-autotune'
     ):
         self.data, self.objective, self.hp, self.teacher = data, objective, hp, teacher
         self.total_step, self.accum_step, self.max_norm = hp.total_step, hp.accum_step, hp.max_norm
@@ -101,6 +111,7 @@ class Learner:
         if len(self.extra): params = params + param_groups(self.extra, hp.weight_decay)
         fused = self.acc.device.type == 'cuda'
         self.cuda_graph = bool(cuda_graph and fused)
+        if cuda_graph and not fused and self.is_main: print("note: --cuda_graph is ignored on the CPU (CUDA graphs need a GPU)", file=sys.stderr)
         if self.cuda_graph and (hp.accum_step != 1 or precision == 'fp16'):
             raise UserError("CUDA-graph training needs --accum_step 1 and bf16 or fp32 (the fp16 GradScaler cannot be captured)")
         lr = torch.tensor(hp.lr, device=self.acc.device) if self.cuda_graph else hp.lr   # a tensor lr the schedule updates in place
@@ -109,7 +120,7 @@ class Learner:
         self.sched = get_linear_schedule_with_warmup(opt, hp.warmup_step, hp.total_step)   # stepped once per update by the loop (Accelerate's wrapper steps it once per process)
         self.model, self.opt = self.acc.prepare(model, opt)
         self.extra.to(self.acc.device)
-        self.fwd = torch.compile(self.model) if compile else self.model
+        self.fwd = compile_model(self.model, compile_mode) if compile else self.model
         self._graphs, self._seen = {}, {}
         self.step, self.pos, self.t_out, self.scale = 0, (0, -1), None, 1.0
         self._nonfinite = torch.zeros((), dtype=torch.bool, device=self.device)
@@ -267,8 +278,11 @@ def state_dict(self: Learner):
     sc = getattr(self.acc, 'scaler', None)
     rng = {'python': random.getstate(), 'numpy': np.random.get_state(), 'torch': torch.get_rng_state()}
     if torch.cuda.is_available(): rng['cuda'] = torch.cuda.get_rng_state_all()
+    cbs = {type(cb).__name__: cb.state_dict() for cb in self.cbs if callable(getattr(cb, 'state_dict', None))}   # e.g. LogCB's open window
+    every = all_gather_object({'rng': rng, 'cbs': cbs})                   # every process's, in rank order
     return {'step': self.step, 'pos': self.pos, 'opt': self.opt.state_dict(), 'sched': self.sched.state_dict(), 'world': self.world,
-            'scaler': sc.state_dict() if sc is not None else None, 'rng': all_gather_object(rng), 'extra': self.extra.state_dict()}
+            'scaler': sc.state_dict() if sc is not None else None, 'rng': [e['rng'] for e in every], 'cbs': [e['cbs'] for e in every],
+            'extra': self.extra.state_dict()}
 
 @patch
 def save_checkpoint(
@@ -306,6 +320,9 @@ def load_state(self: Learner, path):
     rng = rngs[self.rank] if len(rngs) == self.world else rngs[0]
     random.setstate(rng['python']); np.random.set_state(rng['numpy']); torch.set_rng_state(rng['torch'])
     if 'cuda' in rng and torch.cuda.is_available(): torch.cuda.set_rng_state_all(rng['cuda'])
+    if len(st.get('cbs') or []) == self.world:                           # callbacks' own state (LogCB's open window), this process's
+        for cb in self.cbs:
+            if (v := st['cbs'][self.rank].get(type(cb).__name__)) is not None and callable(getattr(cb, 'load_state_dict', None)): cb.load_state_dict(v)
     self.last_ckpt = path
     return self
 
@@ -336,10 +353,16 @@ class LogCB(Callback):
         l = self.learn
         if l.step and self.jsonl and l.is_main: trim_log(self.jsonl, l.step)     # resumed: the records a killed run wrote after its checkpoint go
         if self.tb_dir and l.is_main:
-            from torch.utils.tensorboard import SummaryWriter
-            self.tb = SummaryWriter(str(self.tb_dir), purge_step=l.step + 1 if l.step else None)   # TensorBoard hides the same records
+            self.tb = TBWriter(self.tb_dir, purge_step=l.step + 1 if l.step else None)   # TensorBoard hides the same records; a full disk is one line
         self._reset()
+        if (st := getattr(self, '_restored', None)) is not None:        # resumed: the window the checkpoint was taken in goes on
+            self.sums = {k: torch.tensor(v, dtype=torch.float32, device=l.device) for k, v in st['sums'].items()}
+            self.n, self.samples, self.t0, self._restored = st['n'], st['samples'], time.perf_counter() - st['seconds'], None
     def _reset(self): self.sums, self.n, self.samples, self.t0 = {}, 0, 0, time.perf_counter()
+    def state_dict(self):
+        "The open window (saved in checkpoints, so a resumed run logs what the uninterrupted one did): this process's sums, updates, samples and seconds."
+        return {'sums': {k: v.item() for k, v in self.sums.items()}, 'n': self.n, 'samples': self.samples, 'seconds': time.perf_counter() - self.t0}
+    def load_state_dict(self, st): self._restored = st
     def after_loss(self):
         l = self.learn
         for k, v in {'loss': l.loss, **l.parts}.items():
@@ -370,7 +393,9 @@ class LogCB(Callback):
         self._reset()
     def after_fit(self):
         if self.tb: self.tb.close()
-    on_error = after_fit
+    def on_error(self):
+        try: self.after_fit()
+        except Exception: pass                                     # the error that stopped the run is the one to report
 
 class ProgressCB(Callback):
     "A progress bar over updates showing the last logged loss and samples/s."

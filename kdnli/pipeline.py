@@ -11,7 +11,7 @@ from typing import Optional
 import numpy as np
 import torch
 from .core import Config, UserError, api_only, as_device, atomic_path, check_flags, read_json, resolve_device, resolve_precision, run_cli, write_json
-from .data import get_task, load_split, resolve_data_dir, synthetic_dir
+from .data import get_task, load_split, resolve_data_dir, synthetic_dir, synthetic_settings
 from .models import Experiment, count_params, no_hf_bars, predict
 from .membank import LogitsBank, MemoryBank, build_logits_bank, build_memory_bank
 from .trainers import ContrastConfig, DistillConfig, FineTuneConfig, LayerwiseContrastConfig, contrast_distill, distill, fine_tune
@@ -60,6 +60,7 @@ class PipelineConfig(Config):
     methods: str = 'ce,kd,pkd,contrast,layerwise,crd'   # students to distil (see METHOD_NAMES)
     seed: int = 1                                   # random seed
     compare_seeds: int = 3                          # CE only and KD repeated for this many seeds (1: off)
+    ckpts_per_run: int = 4                          # checkpoints of each teacher and student run, evenly spaced: a killed pipeline resumes from the newest
     device_id: int = -1                             # GPU index, -1 for the CPU
     eval_batch_size: int = 256                      # evaluation and speed batch
     plot_points: int = 1000                         # examples in the embedding plots
@@ -73,7 +74,8 @@ class PipelineConfig(Config):
         if bad := [m for m in self.method_list if m not in METHOD_NAMES]: raise UserError(f"unknown method {bad[0]!r} (known: {', '.join(METHOD_NAMES)})")
         check_flags(self, [('teacher_steps', self.teacher_steps >= 1, '>= 1'), ('student_steps', self.student_steps >= 1, '>= 1'),
                            ('compare_seeds', self.compare_seeds >= 1, '>= 1'), ('n_train', self.n_train >= 3, '>= 3'), ('n_dev', self.n_dev >= 3, '>= 3'),
-                           ('eval_batch_size', self.eval_batch_size >= 1, '>= 1'), ('plot_points', self.plot_points >= 1, '>= 1')])
+                           ('eval_batch_size', self.eval_batch_size >= 1, '>= 1'), ('plot_points', self.plot_points >= 1, '>= 1'),
+                           ('ckpts_per_run', self.ckpts_per_run >= 1, '>= 1')])
         if Path(self.out).exists() and not Path(self.out).is_dir(): raise UserError(f"--out {self.out}: a file is there, not a folder")
         for m in self.method_list:                                       # every student's flags checked now, not after the teacher has trained
             try: student_config(self, m, m, self.seed)
@@ -99,11 +101,17 @@ def _say(msg, progress=True):
     if progress: print(msg, file=sys.stderr, flush=True)
 
 def prepare_data(c):
-    "The data directory: `data_dir` as given, or the synthetic set (training labels with `label_noise`) written once to `out/data`."
+    "The data directory: `data_dir` as given, or the synthetic set (training labels with `label_noise`) written once to `out/data`; never rewritten under runs trained on it."
     if c.data_dir is not None:
         if not Path(c.data_dir).is_dir(): raise UserError(f"{c.data_dir}: no such data directory")
         return Path(c.data_dir)
-    return synthetic_dir(Path(c.out)/'data', c.n_train, c.n_dev, 0, c.label_noise)
+    d, runs = Path(c.out)/'data', Path(c.out)/'runs'
+    made = read_json(d/'synthetic.json') if (d/'synthetic.json').is_file() else None
+    want = synthetic_settings(c.n_train, c.n_dev, 0, c.label_noise)
+    if made is not None and made != want and any(runs.glob('*/config.json')):
+        differ = ', '.join(f"--{k} {made.get(k)} -> {v}" for k, v in want.items() if made.get(k) != v)
+        raise UserError(f"--out {c.out}: its runs were trained on the synthetic data in {d}, and {differ} would replace it: use another --out")
+    return synthetic_dir(d, c.n_train, c.n_dev, 0, c.label_noise)
 
 def _common(c, experiment):
     "Flags every command of the pipeline shares: its runs folder, the device, and `--resume` where the experiment exists (so a second run reuses everything)."
@@ -115,7 +123,7 @@ def train_teacher(c, data_dir):
     s = c.teacher_steps
     return fine_tune(FineTuneConfig(**{**_common(c, 'teacher'), **dict(experiment='teacher', ptrain_ver=c.ptrain_ver, dataset='train', data_dir=data_dir, text_columns=c.text_columns, label_column=c.label_column,
                                        batch_size=c.batch_size, lr=c.teacher_lr, max_seq_len=c.max_seq_len, total_step=s,
-                                       warmup_step=c.teacher_warmup if c.teacher_warmup is not None else s // 10, ckpt_step=s,
+                                       warmup_step=c.teacher_warmup if c.teacher_warmup is not None else s // 10, ckpt_step=-(-s // c.ckpts_per_run),
                                        log_step=max(1, s // 20), seed=c.seed), **(c.teacher_flags or {})}))
 
 def _bank_ok(load, path, fingerprint):
@@ -145,7 +153,7 @@ def student_config(
     s = c.student_steps
     student = {**_common(c, experiment), **dict(teacher_exp='teacher', tmodel='bert', tckpt=c.teacher_steps, num_hidden_layers=c.student_layers, layer_map=c.layer_map,
                                    softmax_temp=c.softmax_temp, batch_size=c.batch_size, lr=c.student_lr, total_step=s,
-                                   warmup_step=c.student_warmup if c.student_warmup is not None else s // 10, ckpt_step=s,
+                                   warmup_step=c.student_warmup if c.student_warmup is not None else s // 10, ckpt_step=-(-s // c.ckpts_per_run),
                                    log_step=max(1, s // 20), seed=seed), **(c.student_flags or {}), 'experiment': experiment}
     if method in ('ce', 'kd', 'pkd'):   # kdnli_distill with a method preset; KD reads the logits bank, patient KD both banks (no teacher forward)
         return DistillConfig(**{**student, 'method': method, 'soft_weight': c.soft_weight, 'hard_weight': 1 - c.soft_weight, 'mu': c.mu,
@@ -359,8 +367,8 @@ def run_pipeline(
     _say("[3/8] logits bank and layer-wise memory bank", P); build_banks(c, T, data_dir); stage('banks')
     dirs, extra = train_students(c); dirs = {'teacher': T, **dirs}; stage('students')
     _say(f"[5/8] evaluation on {' and '.join(c.splits)}", P)
-    evals = {n: evaluate_splits(E, c.splits, c.eval_batch_size, c.device_id, data_dir=data_dir, progress=P, skip_done=True)   # each checkpoint loaded once
-             for n, E in {**dirs, **extra}.items()}
+    evals = {n: evaluate_splits(E, c.splits, c.eval_batch_size, c.device_id, min_step=E.checkpoints()[-1][0], data_dir=data_dir, progress=P, skip_done=True)
+             for n, E in {**dirs, **extra}.items()}                                          # every run is scored at its last checkpoint, loaded once
     stage('evaluation')
     _say("[6/8] parameters and inference speed", P)
     resf = out/'results.json'

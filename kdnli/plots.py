@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal, Optional
 import numpy as np
 import torch
-from .core import UserError, as_device, atomic_path, check_flags, resolve_device, run_cli
+from .core import TBWriter, UserError, as_device, atomic_path, check_flags, resolve_device, run_cli
 from .data import LABELS
 from .models import Experiment, ExperimentFlags, forward_split
 
@@ -243,11 +243,9 @@ def export_projector(
     names=LABELS,            # class names in id order
 ):
     "The full embedding matrices to TensorBoard's projector (the seed's export), one tag per kind, each point named by its class (`names`)."
-    from torch.utils.tensorboard import SummaryWriter
-    w = SummaryWriter(str(Path(d)/'tb'))
     meta = [names[int(l)] if l >= 0 else 'unlabelled' for l in labels]
-    for kind, X in embs.items(): w.add_embedding(torch.from_numpy(X), metadata=meta, tag=f'{dataset}/{kind}', global_step=step)
-    w.close()
+    with TBWriter(Path(d)/'tb') as w:                                  # a full or read-only disk: one line naming the folder
+        for kind, X in embs.items(): w.add_embedding(torch.from_numpy(X), metadata=meta, tag=f'{dataset}/{kind}', global_step=step)
 
 def plot_cls(
     d,                       # experiment folder or `Experiment`
