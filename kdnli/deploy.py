@@ -100,15 +100,13 @@ class Predictor:
     def labels(self): return [self.model.config.id2label[i] for i in range(self.model.num_class)]
 
     def label_ids(self, raw, where='input'):
-        "Class ids of labels written as names (the model's) or integers; -1 for a row with no gold label (`-1`, `-`, empty: test files, MNLI's no-consensus rows); an unknown one is a `DataError`."
-        names = {str(n).lower(): i for i, n in enumerate(self.labels)}
-        out = []
+        "Class ids of labels written as the model's class names or ids (as training reads them: `1.0`, a two-class task's booleans too); -1 for a row with no gold label (`-1`, `-`, empty, NaN: test files, MNLI's no-consensus rows); an unknown one is a `DataError`."
+        t, out = get_task('pair', labels=self.labels), []
         for n, v in enumerate(raw, 1):
-            s = str(v).strip().lower()
-            if s in names: out.append(names[s])
-            elif s in NO_GOLD: out.append(-1)
-            elif s.lstrip('-').isdigit() and 0 <= int(s) < len(names): out.append(int(s))
-            else: raise DataError(where, f"unknown label {v!r} (the model's labels: {', '.join(self.labels)})", n)
+            if isinstance(v, str) and v.strip().lower() in NO_GOLD or v is None: out.append(-1); continue
+            try: y = t.label_id(v, where, n, unlabelled_ok=True)
+            except DataError: raise DataError(where, f"unknown label {v!r} (the model's labels: {', '.join(self.labels)})", n) from None
+            out.append(-1 if y is None else y)
         return np.array(out, dtype=np.int64)
 
     def probs(

@@ -278,7 +278,7 @@ def state_dict(self: Learner):
     sc = getattr(self.acc, 'scaler', None)
     rng = {'python': random.getstate(), 'numpy': np.random.get_state(), 'torch': torch.get_rng_state()}
     if torch.cuda.is_available(): rng['cuda'] = torch.cuda.get_rng_state_all()
-    cbs = {type(cb).__name__: cb.state_dict() for cb in self.cbs if callable(getattr(cb, 'state_dict', None))}   # e.g. LogCB's open window
+    cbs = {type(cb).__name__: v for cb in self.cbs if callable(getattr(cb, 'state_dict', None)) and (v := cb.state_dict()) is not None}   # e.g. LogCB's open window
     every = all_gather_object({'rng': rng, 'cbs': cbs})                   # every process's, in rank order
     return {'step': self.step, 'pos': self.pos, 'opt': self.opt.state_dict(), 'sched': self.sched.state_dict(), 'world': self.world,
             'scaler': sc.state_dict() if sc is not None else None, 'rng': [e['rng'] for e in every], 'cbs': [e['cbs'] for e in every],
@@ -360,7 +360,8 @@ class LogCB(Callback):
             self.n, self.samples, self.t0, self._restored = st['n'], st['samples'], time.perf_counter() - st['seconds'], None
     def _reset(self): self.sums, self.n, self.samples, self.t0 = {}, 0, 0, time.perf_counter()
     def state_dict(self):
-        "The open window (saved in checkpoints, so a resumed run logs what the uninterrupted one did): this process's sums, updates, samples and seconds."
+        "The open window (saved in checkpoints, so a resumed run logs what the uninterrupted one did): this process's sums, updates, samples and seconds; None before `fit`."
+        if not hasattr(self, 't0'): return None
         return {'sums': {k: v.item() for k, v in self.sums.items()}, 'n': self.n, 'samples': self.samples, 'seconds': time.perf_counter() - self.t0}
     def load_state_dict(self, st): self._restored = st
     def after_loss(self):
