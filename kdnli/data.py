@@ -1057,7 +1057,13 @@ def data_stats_cli(argv=None):
     run_cli(main)
 
 # %% ../nbs/01_data.ipynb #0b61f58e
-def synthetic_settings(n_train, n_dev, seed, label_noise, layout='simple'):
+def synthetic_settings(
+    n_train,                 # training rows
+    n_dev,                   # rows of each dev split
+    seed,                    # generator seed
+    label_noise,             # fraction of training labels replaced by another class
+    layout='simple',         # `simple`, `official` or `glue`
+):
     "What a synthetic folder's `synthetic.json` records: the settings its splits were made with."
     return {'n_train': n_train, 'n_dev': n_dev, 'seed': seed, 'label_noise': label_noise, **({'layout': layout} if layout != 'simple' else {})}
 
