@@ -276,7 +276,7 @@ def flags_parser(
     p = ArgParser(prog=prog, description=description or next(iter((inspect.getdoc(obj) or '').splitlines()), None))
     docs = _docs(obj)
     for name, t, default in _flags(obj):
-        kw = {'help': docs.get(name, '')}
+        kw = {'help': docs.get(name, '').replace('%', '%%')}   # argparse formats help with %: a literal 10% must not crash --help
         if t is bool: kw['action'] = 'store_true'
         elif typing.get_origin(t) is typing.Literal:
             choices = list(typing.get_args(t)); kw.update(choices=choices, type=type(choices[0]))

@@ -13,11 +13,11 @@ from .core import DataError, UserError, atomic_path, check_replaceable, flags_pa
 
 # %% auto #0
 __all__ = ['LABELS', 'LABEL2ID', 'SPLITS', 'GLUE_COLUMNS', 'TASKS', 'MNLI_URL', 'MNLI_MD5', 'DEFAULT_DATA_DIR', 'CACHE_VERSION',
-           'TOKENIZER_FILES', 'Task', 'get_task', 'infer_labels', 'fingerprint_rows', 'Split', 'parse_label',
-           'jsonl_rows', 'tsv_rows', 'file_rows', 'rows_to_split', 'read_split', 'read_jsonl', 'read_tsv', 'is_hub',
-           'hub_source', 'split_file', 'resolve_data_dir', 'dataset_dict', 'load_split', 'available_splits',
-           'resolve_task', 'split_by_premise', 'md5_file', 'download', 'extract_mnli', 'get_mnli', 'get_mnli_cli',
-           'tokenizer_fingerprint', 'Encoded', 'tokenize_split', 'collate', 'epoch_batches', 'Batches',
+           'TOKENIZER_FILES', 'ClassName', 'Task', 'get_task', 'infer_labels', 'fingerprint_rows', 'Split',
+           'parse_label', 'jsonl_rows', 'tsv_rows', 'file_rows', 'rows_to_split', 'read_split', 'read_jsonl',
+           'read_tsv', 'is_hub', 'hub_source', 'split_file', 'resolve_data_dir', 'dataset_dict', 'load_split',
+           'available_splits', 'resolve_task', 'split_by_premise', 'md5_file', 'download', 'extract_mnli', 'get_mnli',
+           'get_mnli_cli', 'tokenizer_fingerprint', 'Encoded', 'tokenize_split', 'collate', 'epoch_batches', 'Batches',
            'synthetic_split', 'write_split', 'noisy_labels', 'make_synthetic', 'wordpiece_vocab', 'train_wordpiece',
            'split_stats', 'load_tokenizer', 'data_stats', 'data_stats_cli', 'synthetic_settings', 'synthetic_dir',
            'make_synthetic_data', 'make_synthetic_cli', 'encode', 'encode_split']
@@ -31,6 +31,12 @@ GLUE_COLUMNS = {  # the exact GLUE MNLI headers
     'dev': 'index promptID pairID genre sentence1_binary_parse sentence2_binary_parse sentence1_parse sentence2_parse sentence1 sentence2 label1 label2 label3 label4 label5 gold_label'.split(),
     'test': 'index promptID pairID genre sentence1_binary_parse sentence2_binary_parse sentence1_parse sentence2_parse sentence1 sentence2'.split(),
 }
+
+class ClassName(str):
+    "A class name read from a `datasets` ClassLabel column (save_to_disk folders, Hub parquet shards) that also knows its id: a task whose classes were recorded as ids (`pair` from an earlier kdnli) still reads it."
+    def __new__(cls, name, id):
+        s = super().__new__(cls, name); s.id = id
+        return s
 
 @dataclass
 class Task:
@@ -101,6 +107,7 @@ class Task:
         elif isinstance(v, str):
             s = v.strip()
             if s.lower() in lower: return lower[s.lower()]
+            if isinstance(v, ClassName) and str(v.id) in lower: return lower[str(v.id)]
             if s == '-': return None
             if s in ('', '-1') and unlabelled_ok: return -1
             if s.lstrip('-').isdigit(): return self.label_id(int(s), path, line, unlabelled_ok)
@@ -319,7 +326,7 @@ def _rows_parquet(paths):
         names = _class_names(table)                                 # a Hub shard's label ids stand for these names, as in save_to_disk folders
         for r in table.to_pylist():
             for c, ns in names.items():
-                if isinstance(r.get(c), int) and 0 <= r[c] < len(ns): r[c] = ns[r[c]]
+                if isinstance(r.get(c), int) and 0 <= r[c] < len(ns): r[c] = ClassName(ns[r[c]], r[c])
             n += 1; yield n, r
 
 _READERS = {'.jsonl': _rows_jsonl, '.json': _rows_jsonl, '.tsv': _rows_tsv, '.txt': _rows_tsv, '.csv': _rows_csv}
@@ -490,7 +497,7 @@ def _rows_dataset(ds):
     import datasets
     cols = ds.to_dict()
     for c, f in ds.features.items():
-        if isinstance(f, datasets.ClassLabel): cols[c] = [f.names[v] if isinstance(v, int) and 0 <= v < len(f.names) else v for v in cols[c]]
+        if isinstance(f, datasets.ClassLabel): cols[c] = [ClassName(f.names[v], v) if isinstance(v, int) and 0 <= v < len(f.names) else v for v in cols[c]]
     keys = list(cols)
     for n, vals in enumerate(zip(*(cols[k] for k in keys)), 1): yield n, dict(zip(keys, vals))
 
@@ -506,11 +513,10 @@ def load_split(
     "Read `split` (an alias is fine) of `task` (default MNLI) from a data source: a folder, a file, a save_to_disk folder, `hf:NAME[:CONFIG]`, `kdnli-synthetic[:N]`."
     task, src = task or TASKS['mnli'], resolve_data_dir(data_dir)
     split = task.split_name(split)
-    if not is_hub(src) and Path(src).is_file():                     # one file is one split: the one its name says, else any asked for
-        stem = re.sub(r'-\d{5}-of-\d{5}$', '', Path(src).stem)
-        named = next((task.aliases.get(n, n) for n in sorted([*task.splits, *task.aliases], key=len, reverse=True) if re.search(rf'(^|[_.-]){re.escape(n)}$', stem)), None)
-        if named is not None and named != split:
-            raise DataError(src, f"one file holds one split, and this one is the {named!r} split by its name, not {split!r}: give --data_dir the folder (or the file) that holds {split!r}")
+    if not is_hub(src) and Path(src).is_file():                     # one file serves the split asked of it, but training data is not read as dev or test data
+        stem, train = re.sub(r'-\d{5}-of-\d{5}$', '', Path(src).stem), task.splits[0]
+        if re.search(rf'(^|[_.-]){re.escape(train)}$', stem) and split != train:
+            raise DataError(src, f"a file named for the {train!r} split is not read as the {split!r} split: give --data_dir the folder (or the file) that holds {split!r}")
         return read_split(src, split, task)
     if _is_datasets(src):
         dd = dataset_dict(src)

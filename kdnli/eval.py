@@ -132,7 +132,7 @@ def evaluate_splits(
         data = {ds: E.encode(ds, data_dir, progress) for ds in datasets}
         for ds, (sp, _) in data.items():
             if not sp.labelled: raise UserError(f"{sp.path}: the {ds} split has no labels; use --predict to write GLUE server files")
-            if ds != E.config.get('dataset') and sp.fingerprint == E.config.get('data_fingerprint'):   # a dev split that is the training data scores nothing
+            if ds != E.task.split_name(E.config.get('dataset', 'train')) and sp.fingerprint == E.config.get('data_fingerprint'):   # a dev split that is the training data scores nothing
                 raise UserError(f"{sp.path}: the {ds} split read there is the training data itself (the rows of the {E.config.get('dataset')} split it was trained on): give --data_dir the {ds} data")
         res = all_gather_object({ds: _results(E, ds, sp, data_dir or E.config['data_dir']) for ds, (sp, _) in data.items()} if is_main() else None)[0]   # one view of what is done, for every process
         damaged, metric, bs = [], E.task.metrics[0], batch_size or E.config.get('batch_size', 32)
