@@ -208,7 +208,7 @@ def fit(self: Learner):
                         self._said_short = True
                     e, i, idx = next(stream)
                 local = idx[self.rank::self.world]                # every process takes its share of the same global batch
-                self.pos, self.scale, self.gidx = (e, i), len(local) * self.world / len(idx), torch.from_numpy(idx).to(self.device)
+                self.pos, self.scale, self.gidx = (e, i), len(local) * self.world / len(idx), torch.from_numpy(idx)
                 self.xb = {k: v.to(self.device, non_blocking=True) for k, v in self.data.collate(local).items()}
                 if self.cuda_graph: self.graph_update()
                 else: self.one_batch()

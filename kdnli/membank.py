@@ -18,7 +18,7 @@ from .losses import student_vector
 # %% auto #0
 __all__ = ['check_rows', 'check_teacher', 'LogitsBank', 'teacher_over_split', 'BankConfig', 'build_logits_bank',
            'build_logitsbank_cli', 'MemoryBank', 'bank_vectors', 'MembankConfig', 'build_memory_bank',
-           'build_membank_cli', 'BankTeacher', 'NegativeSamplerCB', 'CRDBank', 'MomentumBankCB']
+           'build_membank_cli', 'BankTeacher', 'distinct_positions', 'NegativeSamplerCB', 'CRDBank', 'MomentumBankCB']
 
 # %% ../nbs/04_membank.ipynb #65770764
 def check_rows(
@@ -33,17 +33,21 @@ def check_rows(
 
 def check_teacher(
     where,              # the bank as the message names it (its path)
-    meta,               # the bank's metadata (`teacher`, `ckpt`, `teacher_weights`)
-    teacher,            # this run's teacher: dict of name, ckpt, weights (SHA-256); None or {}: not checked
+    meta,               # the bank's metadata (`teacher`, `ckpt`, `teacher_weights`, `max_seq_len`)
+    teacher,            # this run's teacher: dict of name, ckpt, weights (SHA-256), optionally max_seq_len (the run's inputs); None or {}: not checked
     builder,            # the command that rebuilds the bank, named in the message
 ):
-    "Refuse a bank another teacher built: its weights' checksum (or, for banks without one, its experiment and step) must be this teacher's."
+    "Refuse a bank another teacher built (its weights' checksum, or for banks without one its experiment and step, must be this teacher's), or one built on inputs cut at another length than the run's."
     if not teacher: return
     if meta.get('teacher_weights') and teacher.get('weights'): same = meta['teacher_weights'] == teacher['weights']
     else: same = (meta.get('teacher'), meta.get('ckpt')) in ((teacher.get('name'), teacher.get('ckpt')), (None, None))
     if not same:
         raise UserError(f"{where}: built from teacher {meta.get('teacher')} checkpoint {meta.get('ckpt')}, not from this run's teacher {teacher.get('name')} checkpoint "
                         f"{teacher.get('ckpt')}" + (' (other weights)' if meta.get('teacher') == teacher.get('name') else '') + f"; build its own with {builder}")
+    cut, run = meta.get('max_seq_len'), teacher.get('max_seq_len')
+    if cut is not None and run is not None and int(cut) != int(run):
+        raise UserError(f"{where}: the teacher's outputs on inputs cut at {cut} tokens, but this run cuts at {run}: they are not the teacher's on this run's inputs "
+                        "(without the bank the teacher runs live on them)")
 
 class LogitsBank:
     "Teacher logits (N, C) keyed by example index, with the split fingerprint and the teacher checkpoint it came from."
@@ -264,7 +268,8 @@ def build_memory_bank(
         layers = [0] if kind == 'pooler' else (list(range(1, L + 1)) if layer_wise else [L])
         out = bank_vectors(model, enc, layers, kind, batch_size, as_device(device_id), progress)
         meta = {'fingerprint': sp.fingerprint, 'dataset': dataset, 'teacher': E.name, 'ckpt': ckpt, 'kind': kind,
-                'layers': layers, 'n': len(sp), 'dim': model.config.hidden_size, 'teacher_layers': L, 'teacher_weights': E.weights_id(ckpt)}
+                'layers': layers, 'n': len(sp), 'dim': model.config.hidden_size, 'teacher_layers': L, 'teacher_weights': E.weights_id(ckpt),
+                'max_seq_len': E.config['max_seq_len']}
         bank = MemoryBank(out, meta) if out else None                  # with several processes only the main one holds (and writes) the bank
         if bank is not None: bank.save(E.membank_path(ckpt, kind, dataset))
         barrier()
@@ -296,8 +301,29 @@ class BankTeacher:
         return NLIOutput(o.logits, tuple(hidden))
 
 # %% ../nbs/04_membank.ipynb #ff588a8f
+def distinct_positions(
+    L,                  # (B,) range sizes: row i draws from range(L[i]); every L[i] >= k
+    k,                  # positions per row
+    g,                  # a CPU `torch.Generator`
+):
+    "(B, k) positions, row i a uniformly random k-subset of range(L[i]) in random order: no position twice in a row."
+    L = torch.as_tensor(L, dtype=torch.long)
+    B = len(L)
+    if B == 0 or k == 0: return torch.zeros(B, k, dtype=torch.long)
+    if 2 * k >= int(L.min()):                                   # dense: the first k of a random order of each row's range
+        keys = torch.rand(B, int(L.max()), generator=g, dtype=torch.float64)
+        keys[torch.arange(keys.shape[1]) >= L[:, None]] = 2.0   # outside the row's range: never among the k smallest
+        return keys.topk(k, dim=1, largest=False).indices
+    def fresh(): return (torch.rand(B, k, generator=g, dtype=torch.float64) * L[:, None]).long()
+    pos = fresh()
+    while True:                                                 # each round keeps a row's first copy of a value and redraws the rest
+        srt, order = pos.sort(dim=1, stable=True)
+        again = torch.zeros_like(pos, dtype=torch.bool).scatter_(1, order[:, 1:], srt[:, 1:] == srt[:, :-1])
+        if not again.any(): return pos
+        pos = torch.where(again, fresh(), pos)
+
 class NegativeSamplerCB(Callback):
-    "Draw K negatives per anchor into `xb['neg_index']`: never the anchor, and with `by_label` never the anchor's class."
+    "Draw K distinct negatives per anchor into `xb['neg_index']`: never the anchor, and with `by_label` never the anchor's class."
     order = -5
     def __init__(
         self,
@@ -306,39 +332,36 @@ class NegativeSamplerCB(Callback):
         by_label=False,     # draw only from the examples of other classes (--defined_by_label)
         seed=0,             # base seed: each draw is seeded by (seed, step, micro-batch)
     ):
-        self.labels, self.k, self.by_label, self.seed, self.ready = torch.as_tensor(labels), k, by_label, seed, False
-    def _setup(self, device):
-        self.n, self.dev = len(self.labels), device
-        self.lab = self.labels.to(device)
-        if self.by_label:
-            C = int(self.labels.max()) + 1
-            others = [torch.nonzero(self.labels != c).flatten() for c in range(C)]
-            self.len = torch.tensor([len(o) for o in others], device=device)
-            self.table = torch.zeros(C, int(self.len.max()), dtype=torch.long)
+        self.labels, self.k, self.by_label, self.seed = torch.as_tensor(labels).cpu().long(), k, by_label, seed
+        self.n = len(self.labels)
+        if by_label:
+            others = [torch.nonzero(self.labels != c).flatten() for c in range(int(self.labels.max()) + 1)]
+            self.len = torch.tensor([len(o) for o in others])
+            self.table = torch.zeros(len(others), int(self.len.max()), dtype=torch.long)
             for c, o in enumerate(others): self.table[c, :len(o)] = o
-            self.table = self.table.to(device)
-        self.ready = True
     def draw(
         self,
-        idx,                # anchor example indices (B,), on the device to draw on
+        idx,                # anchor example indices (B,)
         step=0,             # training step (part of the draw's seed)
         micro=0,            # micro-batch within the step (part of the draw's seed)
     ):
-        "Negatives (B, K) for anchors `idx`."
-        if not self.ready: self._setup(idx.device)
-        g = torch.Generator(device=idx.device).manual_seed(self.seed * 1_000_003 + step * 1009 + micro)
-        B = len(idx)
+        "Negatives (B, K) for anchors `idx`, on `idx`'s device; the same for the same (seed, step, micro) on any device."
+        g = torch.Generator().manual_seed(self.seed * 1_000_003 + step * 1009 + micro)
+        a = idx.cpu().long()
         if self.by_label:
-            c = self.lab[idx]
-            pos = (torch.rand(B, self.k, generator=g, device=idx.device) * self.len[c][:, None]).long()
-            return self.table[c[:, None], pos]
-        r = torch.randint(0, self.n - 1, (B, self.k), generator=g, device=idx.device)
-        return r + (r >= idx[:, None]).long()
+            c = self.labels[a]
+            neg = self.table[c[:, None], distinct_positions(self.len[c], self.k, g)]
+        else:
+            pos = distinct_positions(torch.full((len(a),), self.n - 1), self.k, g)
+            neg = pos + (pos >= a[:, None]).long()
+        return neg.to(idx.device, non_blocking=True)
     def before_batch(self):
-        "Draw for the whole global batch (the same draw on every process), keep this process's rows."
+        "Draw for the whole global batch (the same draw on every process) from its host-side indices, keep this process's rows."
         l = self.learn
-        gidx = getattr(l, 'gidx', l.xb['index'])
-        l.xb['neg_index'] = self.draw(gidx, l.step, l.micro)[getattr(l, 'rank', 0)::getattr(l, 'world', 1)]
+        gidx = getattr(l, 'gidx', None)
+        if gidx is None: gidx = l.xb['index']
+        neg = self.draw(gidx.cpu(), l.step, l.micro)[getattr(l, 'rank', 0)::getattr(l, 'world', 1)]
+        l.xb['neg_index'] = neg.to(l.xb['index'].device, non_blocking=True)
 
 # %% ../nbs/04_membank.ipynb #6de46330
 class CRDBank(torch.nn.Module):

@@ -19,13 +19,14 @@ from .membank import BankTeacher, CRDBank, LogitsBank, MemoryBank, MomentumBankC
 from .learner import CheckpointCB, LiveTeacher, Learner, LogCB, OptimConfig, ProgressCB, ScheduleCB, compile_model, param_groups
 
 # %% auto #0
-__all__ = ['TERM_PARAMS', 'TERM_ORDER', 'METHODS', 'RunConfig', 'TrainConfig', 'weight_of', 'build_objective', 'delayed',
-           'FineTuneConfig', 'Job', 'make_batches', 'train', 'announce', 'fine_tune', 'fine_tune_cli', 'TeacherFlags',
-           'KDFlags', 'StudentFlags', 'StudentConfig', 'DistillConfig', 'distill_terms', 'teacher_info', 'make_teacher',
-           'load_cls_bank', 'make_student', 'start_student', 'distill', 'distill_cli', 'FromCheckpointConfig',
-           'TrainSCLConfig', 'TrainKDConfig', 'set_dropout', 'load_source', 'train_scl', 'train_kd', 'train_scl_cli',
-           'train_kd_cli', 'ContrastConfig', 'LayerwiseContrastConfig', 'contrast_pairs', 'check_negatives',
-           'contrast_distill', 'contrast_distill_cli', 'layerwise_contrast_distill_cli']
+__all__ = ['TERM_PARAMS', 'TERM_ORDER', 'METHODS', 'HIDDEN_TERMS', 'LOGIT_TERMS', 'CLS_DELAYED', 'RunConfig', 'TrainConfig',
+           'weight_of', 'build_objective', 'delayed', 'FineTuneConfig', 'Job', 'make_batches', 'train', 'announce',
+           'fine_tune', 'fine_tune_cli', 'TeacherFlags', 'KDFlags', 'StudentFlags', 'StudentConfig', 'DistillConfig',
+           'distill_terms', 'teacher_info', 'make_teacher', 'load_cls_bank', 'make_student', 'start_student', 'distill',
+           'distill_cli', 'FromCheckpointConfig', 'TrainSCLConfig', 'TrainKDConfig', 'set_dropout', 'load_source',
+           'train_scl', 'train_kd', 'train_scl_cli', 'train_kd_cli', 'ContrastConfig', 'LayerwiseContrastConfig',
+           'contrast_pairs', 'check_negatives', 'contrast_distill', 'contrast_distill_cli',
+           'layerwise_contrast_distill_cli']
 
 # %% ../nbs/06_trainers.ipynb #55c76bd7
 @dataclass(kw_only=True)
@@ -123,8 +124,9 @@ def build_objective(
 ):
     "The `Objective` of a table of terms {name: weight or flag name} under config `c`; `built` holds what parameters need (layers, proj, bank, pairs, crd)."
     if not terms: raise UserError("nothing to learn: pass --use_classify_loss and/or --use_hidden_loss (or a --method)")
-    rows = {n: terms[n] for n in sorted(terms, key=TERM_ORDER.index)}
-    return Objective(**{n: (weight_of(c, w), TERM_PARAMS[n](c, built or {}) if n in TERM_PARAMS else {}) for n, w in rows.items()})
+    rows = {n: weight_of(c, terms[n]) for n in sorted(terms, key=TERM_ORDER.index)}
+    if not any(w > 0 for w in rows.values()): raise UserError(f"nothing to learn: every loss weight is 0 ({', '.join(f'{n} {w:g}' for n, w in rows.items())})")
+    return Objective(**{n: (w, TERM_PARAMS[n](c, built or {}) if n in TERM_PARAMS else {}) for n, w in rows.items()})
 
 def delayed(
     objective,                # the `Objective`: its weights are the ones restored at `start`
@@ -283,7 +285,7 @@ class DistillConfig(TeacherFlags, KDFlags, StudentFlags, StudentConfig):
     membank: Optional[str] = None                   # patient KD reads the teacher's [CLS] from this layer-wise memory bank ('auto': the teacher's membank-{tckpt}-cls); with --logits_bank, no teacher forward at all
     mu: float = 1.0                                 # weight of the hidden loss
     ce_weight: float = 1.0                          # weight of the logit loss; 1 - ce_weight goes to SupCon
-    cls_steps: int = 0                              # KD/WSL/SupCon start after this many updates
+    cls_steps: int = 0                              # the logit terms (CE, KD/WSL) and SupCon start after this many updates
     scl_temp: float = 0.1                           # SupCon temperature
     method: Optional[Literal['ce', 'kd', 'wsl', 'pkd', 'mse']] = None   # a preset of loss terms (see METHODS)
     resume_keys = TrainConfig.resume_keys + ('teacher_exp', 'tckpt', 'num_hidden_layers', 'd_model', 'd_ff', 'num_attention_heads', 'layer_map', 'student_init', 'student_from',
@@ -293,22 +295,36 @@ class DistillConfig(TeacherFlags, KDFlags, StudentFlags, StudentConfig):
                                             ('mu', self.mu >= 0, '>= 0'), ('ce_weight', 0 <= self.ce_weight <= 1, 'in [0, 1]'), ('scl_temp', self.scl_temp > 0, '> 0')])
         if self.method and (self.use_classify_loss or self.use_wsl):
             raise UserError(f"--method {self.method} sets the logit terms itself; drop --use_classify_loss/--use_wsl (or the --method)")
-        if not distill_terms(self): raise UserError("nothing to learn: pass --use_classify_loss and/or --use_hidden_loss (or a --method)")
+        own = HIDDEN_TERMS & set(METHODS.get(self.method) or {})
+        if own and self.use_hidden_loss:
+            raise UserError(f"--method {self.method} brings its own hidden term ({', '.join(own)} x --mu); drop --use_hidden_loss (or the --method)")
+        if own and self.hidden_loss == 'pkd' and 'pkd' not in own:
+            raise UserError(f"--hidden_loss pkd: --method {self.method} trains {', '.join(own)}; use --method pkd")
+        terms = distill_terms(self)
+        if not terms: raise UserError("nothing to learn: pass --use_classify_loss and/or --use_hidden_loss (or a --method)")
+        if not any(w > 0 for w in terms.values()): raise UserError(f"nothing to learn: every loss weight is 0 ({', '.join(f'{n} {w:g}' for n, w in terms.items())})")
+        if self.cls_steps and not any(w > 0 for n, w in terms.items() if n not in CLS_DELAYED):
+            raise UserError(f"--cls_steps {self.cls_steps}: nothing would train for the first {self.cls_steps} updates (the logit terms and SupCon wait, and "
+                            "there is no hidden loss); add --use_hidden_loss --mu W, or drop --cls_steps")
+
+HIDDEN_TERMS = {'pkd', 'hidden_mse'}              # a distillation's hidden-state terms: weighted by --mu alone
+LOGIT_TERMS = ('ce', 'kd', 'wsl')                 # the logit terms: scaled by --ce_weight, SupCon taking 1 - ce_weight
+CLS_DELAYED = LOGIT_TERMS + ('supcon',)           # what --cls_steps holds off (the seed's: everything but the hidden loss)
 
 def distill_terms(c):
-    "The loss terms {name: weight} `kdnli_distill`'s flags ask for: a --method preset or the seed's switches; the logit terms scaled by --ce_weight, SupCon taking the rest."
+    "The loss terms {name: weight} `kdnli_distill`'s flags ask for: a --method preset or the seed's switches; the logit terms scaled by --ce_weight, SupCon taking the rest, a hidden term x --mu."
     if c.method: terms = dict(METHODS[c.method])
     elif c.use_classify_loss: terms = {'ce': 'hard_weight', **({'wsl': 'wsl_weight'} if c.use_wsl else {'kd': 'soft_weight'})}
     else: terms = {}
-    terms = {n: c.ce_weight * weight_of(c, w) for n, w in terms.items()}
+    terms = {n: (c.ce_weight if n in LOGIT_TERMS else 1.0) * weight_of(c, w) for n, w in terms.items()}
     if c.ce_weight < 1: terms['supcon'] = 1 - c.ce_weight
-    if c.use_hidden_loss and not {'pkd', 'hidden_mse'} & set(terms): terms['hidden_mse' if c.hidden_loss == 'mse' else 'pkd'] = c.mu
+    if c.use_hidden_loss and not HIDDEN_TERMS & set(terms): terms['hidden_mse' if c.hidden_loss == 'mse' else 'pkd'] = c.mu
     return terms
 
 def teacher_info(c, tmodel=None):
-    "What a bank must match to be this run's teacher's: its experiment, step and weights (and, given the model, its width and depth)."
+    "What a bank must match to be this run's teacher's: its experiment, step and weights, the run's input length (and, given the model, its width and depth)."
     T = c.teacher
-    return {'name': T.name, 'ckpt': c.tckpt, 'weights': T.weights_id(c.tckpt),
+    return {'name': T.name, 'ckpt': c.tckpt, 'weights': T.weights_id(c.tckpt), 'max_seq_len': c.max_seq_len,
             **({'hidden': tmodel.config.hidden_size, 'layers': tmodel.n_layers} if tmodel is not None else {})}
 
 def make_teacher(
@@ -389,7 +405,7 @@ def distill(c: DistillConfig):
     if bank is not None: bank.check(sp.fingerprint, what=f"the {sp.name} split", n=len(sp), teacher=teacher_info(c, tmodel))
     teacher = make_teacher(c, objective, device_id, sp, bank)               # a wrong or missing bank is said before the split is tokenized
     enc = encode(sp, tok, c.max_seq_len, not c.no_progress)
-    phases = delayed(objective, ('kd', 'wsl', 'supcon'), c.cls_steps)
+    phases = delayed(objective, CLS_DELAYED, c.cls_steps)
     return train(c, Job(student, tok, sp, enc, objective, teacher,
                         extra_modules=[proj] if proj is not None and len(list(proj.parameters())) else (),
                         callbacks=[ScheduleCB(phases)] if phases else (),
@@ -429,6 +445,10 @@ class TrainKDConfig(TeacherFlags, KDFlags, FromCheckpointConfig):
     resume_keys = FromCheckpointConfig.resume_keys + ('teacher_exp', 'tckpt', 'objective', 'softmax_temp')
     @property
     def hard(self): return self.hard_weight if self.hard_weight is not None else (1.0 if self.use_wsl else 1 - self.soft_weight)
+    def check(self):
+        super().check()
+        if self.hard == 0 and (self.wsl_weight if self.use_wsl else self.soft_weight) == 0:
+            raise UserError(f"nothing to learn: --hard_weight 0 and --{'wsl' if self.use_wsl else 'soft'}_weight 0")
 
 def set_dropout(
     model,                    # an `NLIModel`
@@ -545,7 +565,7 @@ def check_negatives(
     labels,                   # class ids of the training rows
     split,                    # the split's name, for the message
 ):
-    "Refuse more negatives per anchor than there are rows to draw them from (drawn with replacement, they would repeat)."
+    "Refuse more negatives per anchor than there are rows to draw them from (they are drawn without replacement, as the seed's)."
     labels = np.asarray(labels)
     avail = int(min(len(labels) - (labels == k).sum() for k in np.unique(labels))) if c.defined_by_label else len(labels) - 1
     if c.neg_num > avail:

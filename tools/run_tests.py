@@ -8,14 +8,17 @@ site (tools/build_docs.py), checking that every page renders and every link reso
 --slow (or KDNLI_SLOW=1) also runs cells flagged `#| slow`; --all also the long `#| notest` experiments (minutes each);
 --gpu also the `#| gpu` cells (on a CUDA machine; CUDA_VISIBLE_DEVICES is left as it is).
 Each notebook that passes is kept with its outputs in runs/tests/executed/ (stamped with its source's md5), so the docs build
-shows every cell's output and figure without running the notebooks a second time."""
-import hashlib, json, os, subprocess, sys, time
+shows every cell's output and figure without running the notebooks a second time.
+Every test runs with its own temporary folder ($TMPDIR), removed afterwards: what a library notebook leaves there (torch's
+own compile and launcher caches aside) fails it, since tests clean up what they create."""
+import getpass, hashlib, json, os, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT/'nbs'
 ENV = {**os.environ, 'HF_HUB_OFFLINE': '1', 'TRANSFORMERS_OFFLINE': '1', 'CUDA_VISIBLE_DEVICES': '', 'TOKENIZERS_PARALLELISM': 'false',
        'PYTHONWARNINGS': 'ignore', 'MPLBACKEND': 'Agg'}
+ENV.setdefault('TORCHINDUCTOR_CACHE_DIR', os.path.join(tempfile.gettempdir(), 'torchinductor_' + getpass.getuser()))  # torch's default, kept across tests
 
 def export_check():
     "Fail when nbdev_export changes kdnli/ (the package must be what the notebooks say)."
@@ -96,6 +99,25 @@ def run_docs():
     print(r.stdout[-3000:] if r.returncode else '', r.stderr[-3000:] if r.returncode else '', sep='', end='')
     return r.returncode == 0
 
+TORCH_OWN = ('torchinductor_', 'torchelastic_', 'triton')   # torch's caches and torchrun's log folders: not a test's to remove
+
+def left_behind(tmp):
+    "What a test left in its temporary folder `tmp`, torch's own caches aside."
+    return sorted(n for n in os.listdir(tmp) if not n.startswith(TORCH_OWN))
+
+def run_in_scratch(nb, run):
+    "Run `run()` with $TMPDIR a fresh folder that is removed afterwards; a library notebook that leaves files there fails."
+    tmp = tempfile.mkdtemp(prefix='kdnli-test-')
+    ENV['TMPDIR'] = tmp
+    try:
+        ok = run()
+        left = left_behind(tmp)
+        if ok and left and nb.parent.name != 'experiments':   # an experiment's default is a temporary runs folder, by design
+            print(f"FAIL {nb.relative_to(ROOT)} left in its temporary folder: {', '.join(left[:8])}", flush=True); ok = False
+        return ok
+    finally:
+        ENV.pop('TMPDIR', None); shutil.rmtree(tmp, ignore_errors=True)
+
 def main(argv):
     slow = '--slow' in argv or os.environ.get('KDNLI_SLOW') == '1'
     picked = [a for a in argv if not a.startswith('--')]
@@ -108,7 +130,7 @@ def main(argv):
             else: failed += 1
     for nb in nbs:
         t0 = time.time()
-        ok = run_experiment_nb(nb) if nb.parent.name == 'experiments' else run_library_nb(nb, slow, '--all' in argv, '--gpu' in argv)
+        ok = run_in_scratch(nb, lambda: run_experiment_nb(nb) if nb.parent.name == 'experiments' else run_library_nb(nb, slow, '--all' in argv, '--gpu' in argv))
         print(f"{'ok  ' if ok else 'FAIL'} {nb.relative_to(ROOT)} ({time.time() - t0:.0f}s)", flush=True)
         passed, failed = passed + ok, failed + (not ok)
     if not picked or 'docs' in picked:
