@@ -11,11 +11,11 @@ import torch
 
 # %% auto #0
 __all__ = ['UserError', 'DataError', 'run_cli', 'exit_run', 'ArgParser', 'ResourceError', 'RunStopped', 'folder_fault',
-           'resource_fault', 'atomic_path', 'write_json', 'read_json', 'check_replaceable', 'TBWriter', 'file_sha256',
-           'folder_checksums', 'derived', 'api_only', 'flags_parser', 'Config', 'check_flags', 'kdnli_cache',
-           'kdnli_version', 'world_size', 'rank', 'is_main', 'resolve_device', 'as_device', 'resolve_precision',
-           'set_seed', 'start_processes', 'dist_active', 'barrier', 'all_gather_object', 'make_accelerator',
-           'remove_stale_temps', 'folder_lock', 'Callback', 'format_table']
+           'resource_fault', 'atomic_path', 'write_json', 'read_json', 'check_replaceable', 'check_out_dir', 'TBWriter',
+           'file_sha256', 'folder_checksums', 'derived', 'api_only', 'flags_parser', 'Config', 'check_flags',
+           'kdnli_cache', 'kdnli_version', 'world_size', 'rank', 'is_main', 'resolve_device', 'as_device',
+           'resolve_precision', 'set_seed', 'start_processes', 'dist_active', 'barrier', 'all_gather_object',
+           'make_accelerator', 'remove_stale_temps', 'folder_lock', 'Callback', 'format_table']
 
 # %% ../nbs/00_core.ipynb #b4eb986c
 class UserError(Exception):
@@ -175,10 +175,21 @@ def check_replaceable(
     "Refuse (`UserError`, before any work) to replace `path` unless it is missing, an empty folder, or what `ours` recognises: a command whose output is a whole folder never deletes a user's files."
     p = Path(path)
     if str(path) in ('', '.') or p.resolve() == Path.cwd().resolve(): raise UserError(f"{flag} {path}: name a new folder, not the current one")
+    check_out_dir(path, flag)
     if not p.exists() and not p.is_symlink(): return
-    if not p.is_dir(): raise UserError(f"{flag} {path}: a file is there, not a folder")
     if any(p.iterdir()) and not ours(p):
         raise UserError(f"{flag} {path}: that folder holds other files and is not {what}; writing would replace it: name a new or empty folder")
+
+def check_out_dir(
+    path,               # a folder a command will write into (made if missing)
+    flag,               # the flag that named it, for the message
+):
+    "Refuse (`UserError`, before any work) an output folder that a file stands in for, in its place or above it."
+    p = Path(path)
+    for q in (p, *p.parents):
+        if q.exists() or q.is_symlink():
+            if not q.is_dir(): raise UserError(f"{flag} {path}: " + ("a file is there, not a folder" if q == p else f"{q} is a file, not a folder"))
+            return
 
 def _quiet_tb_threads():
     "TensorBoard's writer thread re-raises a failed write (a full or read-only disk) in the thread that logs next, where `TBWriter` names it in one line: the thread's own traceback on stderr is left out."

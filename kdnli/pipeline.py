@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Optional
 import numpy as np
 import torch
-from .core import Config, UserError, api_only, as_device, atomic_path, check_flags, read_json, resolve_device, resolve_precision, run_cli, write_json
+from .core import Config, UserError, api_only, as_device, atomic_path, check_flags, check_out_dir, read_json, resolve_device, resolve_precision, run_cli, write_json
 from .data import get_task, load_split, resolve_data_dir, synthetic_dir, synthetic_settings
-from .models import Experiment, count_params, no_hf_bars, predict
+from .models import TINY, Experiment, count_params, layer_map, no_hf_bars, predict
 from .membank import LogitsBank, MemoryBank, build_logits_bank, build_memory_bank
 from .trainers import ContrastConfig, DistillConfig, FineTuneConfig, LayerwiseContrastConfig, contrast_distill, distill, fine_tune
 from .eval import evaluate_checkpoint, evaluate_splits, paired_bootstrap, predictions_path
@@ -20,10 +20,11 @@ from .plots import MODEL_NAMES, cls_embeddings, model_style, plot_confusion, plo
 from .deploy import export_model
 
 # %% auto #0
-__all__ = ['METHOD_NAMES', 'SPEED_KEYS', 'FIG_TITLES', 'PipelineConfig', 'DemoConfig', 'prepare_data', 'train_teacher',
-           'build_banks', 'student_config', 'distill_student', 'train_students', 'measure_speeds', 'dev_correct',
-           'majority_baseline', 'result_rows', 'compare_to_ce', 'seed_comparison', 'make_figures', 'export_best',
-           'run_pipeline', 'findings', 'use_student', 'write_report', 'demo_cli', 'pipeline_cli']
+__all__ = ['METHOD_NAMES', 'SPEED_KEYS', 'FIG_TITLES', 'PipelineConfig', 'DemoConfig', 'teacher_depth', 'prepare_data',
+           'train_teacher', 'build_banks', 'student_config', 'distill_student', 'train_students', 'measure_speeds',
+           'dev_correct', 'majority_baseline', 'machine_name', 'result_rows', 'compare_to_ce', 'seed_comparison',
+           'make_figures', 'export_best', 'run_pipeline', 'findings', 'use_student', 'write_report', 'demo_cli',
+           'pipeline_cli']
 
 # %% ../nbs/10_pipeline.ipynb #503ddd1a
 @dataclass(kw_only=True)
@@ -74,9 +75,13 @@ class PipelineConfig(Config):
         if bad := [m for m in self.method_list if m not in METHOD_NAMES]: raise UserError(f"unknown method {bad[0]!r} (known: {', '.join(METHOD_NAMES)})")
         check_flags(self, [('teacher_steps', self.teacher_steps >= 1, '>= 1'), ('student_steps', self.student_steps >= 1, '>= 1'),
                            ('compare_seeds', self.compare_seeds >= 1, '>= 1'), ('n_train', self.n_train >= 3, '>= 3'), ('n_dev', self.n_dev >= 3, '>= 3'),
-                           ('eval_batch_size', self.eval_batch_size >= 1, '>= 1'), ('plot_points', self.plot_points >= 1, '>= 1'),
+                           ('eval_batch_size', self.eval_batch_size >= 1, '>= 1'), ('plot_points', self.plot_points >= 3, '>= 3 (a 2-D reduction needs 3)'),
+                           ('soft_weight', 0 <= self.soft_weight <= 1, 'in [0, 1] (CE gets 1 - soft_weight)'),
                            ('ckpts_per_run', self.ckpts_per_run >= 1, '>= 1')])
-        if Path(self.out).exists() and not Path(self.out).is_dir(): raise UserError(f"--out {self.out}: a file is there, not a folder")
+        check_out_dir(self.out, '--out')
+        if (depth := teacher_depth(self.ptrain_ver)) is not None:               # a student the teacher cannot seed is refused before the teacher trains
+            try: layer_map(self.layer_map, self.student_layers, depth)
+            except UserError as e: raise UserError(f"--student_layers {self.student_layers} --layer_map {self.layer_map}: {e}") from None
         for m in self.method_list:                                       # every student's flags checked now, not after the teacher has trained
             try: student_config(self, m, m, self.seed)
             except UserError as e: raise UserError(f"the {METHOD_NAMES[m]} student: {e}") from None
@@ -94,7 +99,15 @@ class DemoConfig(Config):
     seed: int = 1                                   # random seed
     no_progress: bool = False                       # no progress bars
 
-METHOD_NAMES = {k: v for k, v in MODEL_NAMES.items() if k != 'teacher'}   # the students' methods, named as in every figure (kdnli.plots)
+METHOD_NAMES = {k: v for k, v in MODEL_NAMES.items() if k != 'teacher'}
+
+def teacher_depth(ptrain_ver):
+    "The number of layers of teacher `ptrain_ver` (built-in, folder or Hub name) from its config alone, or None when the config cannot be read now (the teacher's own run then says why)."
+    if ptrain_ver in TINY: return TINY[ptrain_ver]['num_hidden_layers']
+    try:
+        from transformers import AutoConfig
+        return AutoConfig.from_pretrained(str(ptrain_ver)).num_hidden_layers
+    except Exception: return None   # the students' methods, named as in every figure (kdnli.plots)
 
 # %% ../nbs/10_pipeline.ipynb #63578f47
 def _say(msg, progress=True):
@@ -234,6 +247,10 @@ def majority_baseline(
         out[s] = round(float(gold.max() / max(gold.sum(), 1)), 4)
     return out
 
+def machine_name(device_id):
+    "What inference speed was measured on, as the report names it: the GPU's name, or the CPU with its thread count."
+    return torch.cuda.get_device_name(device_id) if device_id >= 0 else f'CPU ({torch.get_num_threads()} threads, {platform.machine()})'
+
 def result_rows(
     c:PipelineConfig,          # the pipeline's settings
     dirs:dict,               # {name: Experiment}, the teacher first
@@ -244,13 +261,14 @@ def result_rows(
     "One row per model: its final checkpoint's accuracy on every dev split of the task, size, and inference speed (`measure_speeds`, side by side in this run; reused from `old` results when every checkpoint is unchanged)."
     dev, rows = as_device(c.device_id), []
     steps = {n: E.checkpoints()[-1][0] for n, E in dirs.items()}                        # every run is scored at its last checkpoint
-    prev = {r['name']: r for r in old.get('models', []) if r['step'] == steps.get(r['name']) and r.get('device') == dev and 'samples_per_s_range' in r}
+    timed = {'device': dev, 'timed_on': machine_name(c.device_id), 'speed_batch': c.eval_batch_size}   # what speeds depend on: reused only when all are the same
+    prev = {r['name']: r for r in old.get('models', []) if r['step'] == steps.get(r['name']) and all(r.get(k) == v for k, v in timed.items()) and 'samples_per_s_range' in r}
     speed = ({n: {k: prev[n][k] for k in SPEED_KEYS} for n in dirs} if set(prev) >= set(dirs) else
              measure_speeds({n: (E, steps[n]) for n, E in dirs.items()}, denc, c.eval_batch_size, dev))
     for n, E in dirs.items():
         acc = {s: evals[n][s]['checkpoints'][str(steps[n])]['accuracy'] for s in c.splits}
         rows.append({'name': n, 'method': MODEL_NAMES['teacher'] if n == 'teacher' else METHOD_NAMES[n], 'experiment': E.name, 'step': steps[n],
-                     'device': dev, **speed[n], **acc, 'objective': E.config.get('objective')})
+                     **timed, **speed[n], **acc, 'objective': E.config.get('objective')})
     for r in rows: r['speedup'] = round(r['samples_per_s'] / rows[0]['samples_per_s'], 2)
     return rows
 
@@ -313,7 +331,8 @@ def make_figures(
     label = lambda n: 'teacher' if n == 'teacher' else f'student: {METHOD_NAMES[n]}'
     for m in ('pca', 'tsne'):
         figures[f'cls_{m}'] = save_figure(plot_embeddings({label(n): coords[n][m] for n in pair}, np.asarray(dsp.label)[idx],
-                                                          f"{d0}, last-layer [CLS], {'PCA' if m == 'pca' else 't-SNE'} ({len(idx):,} examples)"), figs/f'cls-{m}')
+                                                          f"{d0}, last-layer [CLS], {'PCA' if m == 'pca' else 't-SNE'} ({len(idx):,} examples)", label_names=dsp.names),
+                                          figs/f'cls-{m}')
     return figures
 
 # %% ../nbs/10_pipeline.ipynb #2dd75057
@@ -380,7 +399,7 @@ def run_pipeline(
     _say("[8/8] export of the best student, report", P)
     exported = export_best(c, dirs, rows, data_dir); stage('export')
     res = {'settings': c.to_dict(), 'data_dir': str(data_dir), 'models': rows, 'figures': {k: [str(p.relative_to(out)) for p in v] for k, v in figures.items()},
-           'timings_s': timings, 'machine': {'device': torch.cuda.get_device_name(c.device_id) if c.device_id >= 0 else f'CPU ({torch.get_num_threads()} threads, {platform.machine()})',
+           'timings_s': timings, 'machine': {'device': machine_name(c.device_id),
                                              'torch': torch.__version__}, 'seed_comparison': seed_cmp, 'baseline': baseline,
            'findings': findings(rows, seed_cmp, c.splits, baseline, synthetic=c.data_dir is None), 'task': c.task, 'splits': list(c.splits),
            'export': exported}

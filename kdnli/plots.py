@@ -4,20 +4,20 @@
 
 # %% ../nbs/08_plots.ipynb #a23216c9
 from __future__ import annotations
-import json
+import json, re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Optional
 import numpy as np
 import torch
-from .core import TBWriter, UserError, as_device, atomic_path, check_flags, resolve_device, run_cli
+from .core import TBWriter, UserError, as_device, atomic_path, check_flags, check_out_dir, resolve_device, run_cli
 from .data import LABELS
 from .models import Experiment, ExperimentFlags, forward_split
 
 # %% auto #0
 __all__ = ['PALETTE', 'MODEL_NAMES', 'MODEL_COLORS', 'NOT_PARTS', 'model_style', 'cls_embeddings', 'subsample', 'reduce_2d',
            'plot_embeddings', 'save_figure', 'read_log', 'read_evals', 'plot_curves', 'plot_confusion', 'plot_methods',
-           'export_projector', 'plot_cls', 'PlotConfig', 'plot_cls_command', 'plot_cls_cli']
+           'export_projector', 'merge_projector_config', 'plot_cls', 'PlotConfig', 'plot_cls_command', 'plot_cls_cli']
 
 # %% ../nbs/08_plots.ipynb #a162d207
 PALETTE = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#666666']   # ColorBrewer Dark2: one per class
@@ -72,19 +72,20 @@ def reduce_2d(
 
 def plot_embeddings(
     panels:dict,             # {panel title: (n, 2) coordinates}, the same rows in each
-    labels,                  # gold class id of each row (colours)
+    labels,                  # gold class id of each row (colours; -1: unlabelled, grey)
     title:str=None,          # figure title
     label_names=LABELS,      # class names in id order (legend)
     size:float=3.8,          # panel size in inches
 ):
-    "Side-by-side scatter plots, one per {name: (n, 2) coordinates}, coloured by gold label."
+    "Side-by-side scatter plots, one per {name: (n, 2) coordinates}, coloured by gold label (rows without one in grey, as 'unlabelled')."
     import matplotlib.pyplot as plt
     labels = np.asarray(labels)
     fig, axes = plt.subplots(1, len(panels), figsize=(size * len(panels) + 0.6, size), squeeze=False)
     for ax, (name, xy) in zip(axes[0], panels.items()):
         for c in np.unique(labels):
-            m = labels == c
-            ax.scatter(xy[m, 0], xy[m, 1], s=6, alpha=0.7, color=PALETTE[int(c) % len(PALETTE)], label=label_names[int(c)], linewidths=0)
+            m, known = labels == c, c >= 0
+            ax.scatter(xy[m, 0], xy[m, 1], s=6, alpha=0.7, color=PALETTE[int(c) % len(PALETTE)] if known else '#9a9a9a',
+                       label=label_names[int(c)] if known else 'unlabelled', linewidths=0)
         ax.set_title(name, fontsize=10); ax.set_xticks([]); ax.set_yticks([])
     axes[0][-1].legend(loc='center left', bbox_to_anchor=(1.0, 0.5), frameon=False, markerscale=2.5, fontsize=9)
     if title: fig.suptitle(title, fontsize=11)
@@ -244,8 +245,24 @@ def export_projector(
 ):
     "The full embedding matrices to TensorBoard's projector (the seed's export), one tag per kind, each point named by its class (`names`)."
     meta = [names[int(l)] if l >= 0 else 'unlabelled' for l in labels]
+    cfg = Path(d)/'tb'/'projector_config.pbtxt'
+    before = cfg.read_text() if cfg.exists() else ''
     with TBWriter(Path(d)/'tb') as w:                                  # a full or read-only disk: one line naming the folder
         for kind, X in embs.items(): w.add_embedding(torch.from_numpy(X), metadata=meta, tag=f'{dataset}/{kind}', global_step=step)
+    merge_projector_config(cfg, before)
+
+def _projector_entries(text):
+    "{tensor name: its `embeddings { ... }` block} of a projector_config.pbtxt's text."
+    return {m[1]: m[0] for m in re.finditer(r'embeddings \{[^{}]*?tensor_name: "([^"]*)"[^{}]*?\n\}', text)}
+
+def merge_projector_config(
+    cfg,                     # the projector_config.pbtxt a writer just wrote (only its own embeddings)
+    before:str,              # that file's text before the writer ran ('' if none)
+):
+    "Keep the embeddings earlier exports listed: each `SummaryWriter` rewrites the projector config with only its own, so the projector showed the last split plotted."
+    old, new = _projector_entries(before), _projector_entries(cfg.read_text() if cfg.exists() else '')
+    if set(old) - set(new):
+        with atomic_path(cfg) as tmp: tmp.write_text('\n'.join({**old, **new}.values()) + '\n')
 
 def plot_cls(
     d,                       # experiment folder or `Experiment`
@@ -272,6 +289,7 @@ def plot_cls(
         tstep, tsp, tembs = _model_embeddings(td, tck, dataset, data_dir or Experiment(d).config['data_dir'], batch_size, dev, progress)
         if tsp.fingerprint != sp.fingerprint: raise UserError(f"{td} and {d} read different {dataset} splits; pass --data_dir")
         named = {f'{Path(td).name} @ {tstep} (teacher)': tembs, **named}
+    beside = f'-vs-{Path(td).name}-{tstep}' if teacher is not None else ''   # a plot beside a teacher never overwrites the student's own
     if projector: export_projector(d, dataset, embs, sp.label, step, sp.names)
     idx = subsample(len(sp), max_points, seed)
     labels = np.asarray(sp.label)[idx]
@@ -281,7 +299,7 @@ def plot_cls(
         for method in reduce:
             panels = {n: reduce_2d(e[kind][idx], method, seed) for n, e in named.items()}
             fig = plot_embeddings(panels, labels, label_names=sp.names, title=f"{dataset}: {'last-layer [CLS]' if kind == 'cls' else 'pooler output'}, {method.upper() if method == 'pca' else 't-SNE'} ({len(idx):,} examples)")
-            paths += save_figure(fig, out/f'cls-{dataset}-{step}-{method}-{kind}')
+            paths += save_figure(fig, out/f'cls-{dataset}-{step}-{method}-{kind}{beside}')
     return paths
 
 @dataclass(kw_only=True)
@@ -304,9 +322,9 @@ class PlotConfig(ExperimentFlags):
     no_progress: bool = False                       # no progress bar
     def check(self):
         super().check()
-        if any(r not in ('pca', 'tsne') for r in self.reductions): raise UserError(f"--reduce {self.reduce!r}: pick from pca, tsne")
+        if not self.reductions or any(r not in ('pca', 'tsne') for r in self.reductions): raise UserError(f"--reduce {self.reduce!r}: pick from pca, tsne")
         check_flags(self, [('batch_size', self.batch_size >= 0, '>= 0'), ('max_points', self.max_points >= 0, '>= 0')])
-        if self.out and Path(self.out).exists() and not Path(self.out).is_dir(): raise UserError(f"--out {self.out}: a file is there, not a folder")
+        if self.out: check_out_dir(self.out, '--out')
     @property
     def reductions(self): return [r.strip() for r in self.reduce.split(',') if r.strip()]
 

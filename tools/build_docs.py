@@ -314,7 +314,23 @@ def build(out, execute=True):
         key = f'experiments/{s.name}' if s.parent.name == 'experiments' else s.name
         pages[key] = page_name(key if s.parent.name == 'experiments' else s)
     md = _md()
-    tmp = Path(tempfile.mkdtemp(dir=out.parent if out.parent.exists() else None, prefix='.docs-'))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix='.docs-'))   # beside the site: the final rename stays on one disk
+    try: return _render(out, tmp, srcs, orig, pages, md, lib)
+    except BaseException: shutil.rmtree(tmp, ignore_errors=True); raise
+
+MARK = '.kdnli-docs'   # in every built site: the only kind of folder a build replaces
+
+def check_out(out):
+    "Refuse an --out that is a file, or a folder with other things in it than an earlier build of this site (a build replaces it whole)."
+    out = Path(out)
+    if out.exists() and not out.is_dir(): return f"--out {out}: is a file, not a folder for the site"
+    built = (out/MARK).exists() or all((out/f).exists() for f in ('index.html', 'site.css', 'search.js'))   # or a build from before the mark
+    if out.is_dir() and any(out.iterdir()) and not built:
+        return f"--out {out}: a folder with other files in it (not an earlier docs build), which the build would replace; pick a new or empty folder"
+
+def _render(out, tmp, srcs, orig, pages, md, lib):
+    "Render every page into `tmp`, check it, and move it to `out`."
     (tmp/'fig').mkdir()
     rendered, titles, want, probs = {}, {}, {}, []
     for s in srcs:
@@ -342,6 +358,7 @@ def build(out, execute=True):
     for name, (title, desc, body) in rendered.items(): (tmp/name).write_text(layout(title, desc, body, nav, name))
     probs += check(tmp, list(rendered), want) + missing_exports(idx) + sorted(set(PARAM_PROBLEMS))
     for d in (tmp, tmp/'fig'): os.chmod(d, 0o755)               # mkdtemp makes it 0700: a served site must be readable
+    (tmp/MARK).write_text('an offline kdnli docs site (tools/build_docs.py); the next build replaces this folder\n')
     if out.exists(): shutil.rmtree(out)
     tmp.rename(out)
     return out, list(rendered), probs
@@ -369,13 +386,21 @@ def selftest():
     assert '<math' in mathml(r'\frac{a}{b}', 'inline') and inline_code('the `x` flag') == 'the <code>x</code> flag'
     assert page_name('nbs/01_models.ipynb') == 'models.html' and page_name('experiments/distill.ipynb') == 'experiments-distill.html'
     assert fix_links('[x](https://kdnli.github.io/kdnli/plots.html#f){target="_blank"} [y](00_data.ipynb#z)', {'00_data.ipynb': 'data.html'}) == '[x](plots.html#f) [y](data.html#z)'
+    with tempfile.TemporaryDirectory() as d:                     # --out never replaces a folder of other files
+        d = Path(d); (d/'x.txt').write_text('keep')
+        assert 'other files' in check_out(d) and 'is a file' in check_out(d/'x.txt') and check_out(d/'new') is None
+        (d/'site').mkdir(); (d/'site'/MARK).write_text(''); (d/'site'/'a.html').write_text('')
+        assert check_out(d/'site') is None and check_out(d/'empty') is None
     cmd = 'papermill nbs/experiments/pipeline.ipynb out.ipynb; see experiments/pipeline.ipynb'
     assert fix_links(cmd, {'experiments/pipeline.ipynb': 'experiments-pipeline.html'}) == cmd   # copy-paste commands stay exact
 
 if __name__ == '__main__':
     args = sys.argv[1:]
     selftest()
+    if '--out' in args and (args.index('--out') + 1 >= len(args) or args[args.index('--out') + 1].startswith('--')):
+        print('error: --out needs a folder (usage: build_docs.py [--out DIR] [--no-execute])', file=sys.stderr); sys.exit(2)
     out = Path(args[args.index('--out') + 1]) if '--out' in args else ROOT/'_docs_offline'
+    if (why := check_out(out)): print(f"error: {why}", file=sys.stderr); sys.exit(2)
     out, pages, probs = build(out, execute='--no-execute' not in args)
     for p in probs: print('problem:', p)
     print(f"{len(pages)} pages in {out}" + (f", {len(probs)} problems" if probs else ', all links resolve'))
