@@ -10,12 +10,13 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['UserError', 'DataError', 'run_cli', 'exit_run', 'ArgParser', 'ResourceError', 'RunStopped', 'folder_fault',
-           'resource_fault', 'atomic_path', 'write_json', 'read_json', 'check_replaceable', 'check_out_dir', 'TBWriter',
-           'file_sha256', 'folder_checksums', 'derived', 'api_only', 'flags_parser', 'Config', 'check_flags',
-           'kdnli_cache', 'kdnli_version', 'world_size', 'rank', 'is_main', 'resolve_device', 'as_device',
-           'resolve_precision', 'set_seed', 'start_processes', 'dist_active', 'barrier', 'all_gather_object',
-           'make_accelerator', 'remove_stale_temps', 'folder_lock', 'Callback', 'format_table']
+__all__ = ['UserError', 'DataError', 'everywhere', 'say_error', 'peer_gone', 'run_cli', 'exit_run', 'ArgParser', 'ResourceError',
+           'RunStopped', 'folder_fault', 'resource_fault', 'atomic_path', 'write_json', 'read_json',
+           'check_replaceable', 'check_out_dir', 'TBWriter', 'file_sha256', 'folder_checksums', 'derived', 'api_only',
+           'flags_parser', 'Config', 'check_flags', 'kdnli_cache', 'kdnli_version', 'world_size', 'rank', 'is_main',
+           'resolve_device', 'as_device', 'resolve_precision', 'set_seed', 'start_processes', 'dist_active', 'barrier',
+           'check_same_everywhere', 'all_gather_object', 'make_accelerator', 'remove_stale_temps', 'folder_lock',
+           'Callback', 'format_table']
 
 # %% ../nbs/00_core.ipynb #b4eb986c
 class UserError(Exception):
@@ -33,27 +34,47 @@ class DataError(UserError):
         self.path, self.line = path, line
         super().__init__(f"{path}{'' if line is None else f':{line}'}: {msg}")
 
+def everywhere(e):
+    "Mark `UserError` `e` as one every process of a run raises alike (a flag, a shared file): only the main process prints it."
+    e.everywhere = True
+    return e
+
+def say_error(msg, alike=False):
+    "Print an error line: once for a run of several processes when every process has the same one (`alike`), else from each, with its rank."
+    r = int(os.environ.get('RANK', 0))                            # torchrun's; read here, as the helpers below are defined later
+    if alike and r: return
+    print(f"error: {msg}" if r == 0 else f"error: [rank {r}] {msg}", file=sys.stderr)
+
+def peer_gone(e):
+    "Whether `e` is a collective failing because another process of the run stopped (its own line says why)."
+    import torch.distributed as dist
+    if not (dist.is_available() and dist.is_initialized()): return False
+    if isinstance(e, getattr(dist, 'DistError', ())): return True
+    return isinstance(e, RuntimeError) and any(m in str(e) for m in ('Connection reset by peer', 'Connection closed by peer', 'Broken pipe', 'gloo', 'NCCL'))
+
 def run_cli(main, argv=None):
-    "Run `main(argv)`; a `UserError`, or a fault of the machine `resource_fault` can name, becomes one line on stderr and its exit code (2; 3 for a stopped run)."
+    "Run `main(argv)`; a `UserError`, or a fault of the machine `resource_fault` can name, becomes one line on stderr and its exit code (2; 3 for a stopped run). With several processes a line every process shares is printed once, and a process whose peer stopped says so in one line."
     try: rc = main(argv)
     except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
+        say_error(e, getattr(e, 'everywhere', False))
         exit_run(e.exit_code)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         sys.exit(130)
     except Exception as e:
+        if peer_gone(e):
+            say_error("another process of this run stopped (its own line says why)"); exit_run(2)
         fault = resource_fault(e)
         if fault is None: raise                                       # a bug: the traceback is what its report needs
-        print(f"error: {fault}", file=sys.stderr)
+        say_error(fault)
         exit_run(fault.exit_code)
     exit_run(rc or 0)
 
 def exit_run(code):
-    "Exit with `code`; a process of a multi-process run leaves the process group first and skips the interpreter's teardown, where gloo's threads can abort a run that ended cleanly."
+    "Exit with `code`; a process of a multi-process run leaves the process group first and skips the interpreter's teardown, where gloo's threads can abort a run that ended cleanly. A failing process leaves at once: the others may be waiting in another collective (a barrier there would hang the run), and torchrun stops them."
     import torch.distributed as dist
     if dist.is_available() and dist.is_initialized():
-        dist.barrier(); dist.destroy_process_group()
+        if code == 0: dist.barrier(); dist.destroy_process_group()
         sys.stdout.flush(); sys.stderr.flush()
         os._exit(code)
     sys.exit(code)
@@ -61,7 +82,7 @@ def exit_run(code):
 class ArgParser(argparse.ArgumentParser):
     "`argparse` whose errors are one line and exit code 2 (argparse's own code for usage errors)."
     def error(self, message):
-        print(f"error: {self.prog}: {message}", file=sys.stderr)
+        if int(os.environ.get('RANK', 0)) == 0: print(f"error: {self.prog}: {message}", file=sys.stderr)   # every process parses the same line: said once
         sys.exit(2)
 
 # %% ../nbs/00_core.ipynb #489635bf
@@ -121,7 +142,7 @@ def _pid_alive(pid):
     return True
 
 _HOST = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]   # in temporaries' names: another machine's (a shared disk) are never judged by this one's pids
-_TMP = re.compile(r'^\..+\.tmp(\d+)(?:-([0-9a-f]{6}))?(\.[^.]*)?$')   # atomic_path's temporaries: .{stem}.tmp{pid}-{host}{suffix}
+_TMP = re.compile(r'^\..+\.(?:tmp|old)(\d+)(?:-([0-9a-f]{6}))?(\.[^.]*)?$')   # atomic_path's temporaries: .{stem}.tmp{pid}-{host}{suffix}, and .old for a replaced folder
 
 def _stale(p):
     "Whether `p` is a temporary `atomic_path` left on this machine for a process that no longer runs."
@@ -137,15 +158,18 @@ def atomic_path(path):
     "Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds. A write the machine refuses (full disk, read-only or forbidden folder) becomes a `ResourceError` naming `path`. The temporaries of earlier, killed writes of `path` on this machine are removed first."
     path = Path(path)
     tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}-{_HOST}{path.suffix}")   # keeps the suffix (np.savez wants .npz)
-    mine = re.compile(rf'\.{re.escape(path.stem)}\.tmp\d+(-[0-9a-f]{{6}})?{re.escape(path.suffix)}')
+    mine = re.compile(rf'\.{re.escape(path.stem)}\.(?:tmp|old)\d+(-[0-9a-f]{{6}})?{re.escape(path.suffix)}')
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        for old in path.parent.glob(f".{glob.escape(path.stem)}.tmp*"):
+        for old in path.parent.glob(f".{glob.escape(path.stem)}.*"):
             if mine.fullmatch(old.name) and _stale(old): _remove(old)     # a killed export, cache or prediction write of the same file
         yield tmp
         if path.is_dir() and not path.is_symlink():
             if not tmp.is_dir(): raise UserError(f"{path}: a folder is there; a file does not replace it")   # only a folder (an export, a cache entry) replaces a folder
-            shutil.rmtree(path)
+            gone = path.with_name(f".{path.stem}.old{os.getpid()}-{_HOST}{path.suffix}")
+            os.replace(path, gone); os.replace(tmp, path)              # two renames: the old folder is gone for microseconds, not for a whole rmtree
+            _remove(gone)                                              # a kill while this runs leaves a .old the next write removes
+            return
         os.replace(tmp, path)
     except Exception as e:
         fault = resource_fault(e, path)                               # asked before the temporary goes: a full disk is still full
@@ -336,7 +360,8 @@ class Config:
         description=None,        # the `--help` description; None: the first line of the class's docstring
     ):
         "Parse a command line (the seed's flags) into a checked config."
-        return cls(**vars(cls.parser(prog, description).parse_args(argv)))
+        try: return cls(**vars(cls.parser(prog, description).parse_args(argv)))
+        except UserError as e: raise everywhere(e) from None              # a bad flag is bad on every process
 
 def check_flags(c, rules):
     "Raise the first broken rule as `--flag value: must be ...`: `rules` is [(flag, ok, what it must be)]."
@@ -414,6 +439,16 @@ def dist_active():
 def barrier():
     "Wait for every process (nothing in one process)."
     if dist_active(): torch.distributed.barrier()
+
+def check_same_everywhere(
+    d:dict,                  # what every process of the run must agree on (its flags, the checkpoint it resumes from)
+    what='flags',            # what `d` is, for the message
+):
+    "Refuse, on every process alike, a `d` that differs between the processes of a run: two nodes given different flags, or not seeing the same runs folder, would train apart."
+    ds = all_gather_object(d)
+    diff = sorted(k for k in set().union(*ds) if len({json.dumps(x.get(k), sort_keys=True, default=str) for x in ds}) > 1)
+    if diff: raise everywhere(UserError(f"the processes of this run have different {what}: " + ', '.join(f"{k} ({' / '.join(str(x.get(k)) for x in ds)})" for k in diff[:4])
+                                        + " (every node runs the same command, on the same runs folder)"))
 
 def all_gather_object(obj):
     "[every process's `obj`], in rank order ([obj] in one process)."

@@ -4,21 +4,21 @@
 
 # %% ../nbs/09_deploy.ipynb #b0d28e9d
 from __future__ import annotations
-import json, sys, time
+import json, re, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 import numpy as np
 import torch
-from .core import (Config, DataError, UserError, as_device, atomic_path, barrier, check_flags, check_replaceable, is_main, kdnli_version, read_json, resolve_device,
+from .core import (Config, DataError, UserError, as_device, atomic_path, barrier, check_flags, check_out_dir, check_replaceable, folder_checksums, is_main, kdnli_version, read_json, resolve_device,
                         run_cli, start_processes, world_size)
 from .data import LABELS, Split, file_rows, get_task, jsonl_rows, load_tokenizer, tokenize_split, tsv_rows
-from .models import Experiment, ExperimentFlags, count_params, load_model, no_hf_bars, predict, save_hf
+from .models import Experiment, ExperimentFlags, count_params, fit_tokenizer_config, load_model, no_hf_bars, predict, save_hf
 
 # %% auto #0
-__all__ = ['PAIR_COLUMNS', 'LABEL_COLUMNS', 'ID_COLUMNS', 'NO_GOLD', 'model_task', 'read_pairs', 'Predictor', 'PredictConfig',
-           'predict_pairs', 'predict_cli', 'export_onnx', 'card_facts', 'model_card', 'export_model', 'push_folder',
-           'ExportConfig', 'export_cli']
+__all__ = ['PAIR_COLUMNS', 'LABEL_COLUMNS', 'ID_COLUMNS', 'NO_GOLD', 'EXPORT_FILES', 'model_task', 'read_pairs', 'Predictor',
+           'PredictConfig', 'predict_pairs', 'predict_cli', 'export_onnx', 'card_facts', 'synthetic', 'model_card',
+           'earlier_export', 'export_model', 'push_folder', 'ExportConfig', 'export_cli']
 
 # %% ../nbs/09_deploy.ipynb #079453c4
 PAIR_COLUMNS = (('premise', 'hypothesis'), ('sentence1', 'sentence2'), ('question1', 'question2'), ('question', 'sentence'), ('sentence_A', 'sentence_B'),
@@ -145,12 +145,14 @@ class PredictConfig(Config):
         super().check(); check_flags(self, [('batch_size', self.batch_size >= 1, '>= 1')])
         if self.output and Path(self.output).suffix not in ('.jsonl', '.tsv'): raise UserError(f"--output {self.output}: a .jsonl or .tsv file")
         if self.output and Path(self.output).is_dir(): raise UserError(f"--output {self.output}: a folder is there, not a file")
+        if self.output: check_out_dir(Path(self.output).parent, '--output')   # a file where its folder should be: said before any pair is scored
 
 def predict_pairs(c: PredictConfig):
     "Run `kdnli_predict`; returns {'n', 'accuracy' (None without labels), 'output'}."
     if world_size() > 1 and c.input == '-': raise UserError("--input -: stdin goes to one process; with several processes read a file")
     dev = resolve_device(c.device_id); start_processes(dev)              # several processes: each scores a share of the pairs, the main one writes
-    sp = read_pairs(c.input, model_task(c.model_dir))                   # the input first (in the model's task's columns): a bad file fails before the model loads
+    task = model_task(c.model_dir)
+    sp = read_pairs(c.input, task)                                      # the input first (in the model's task's columns): a bad file fails before the model loads
     P = Predictor.from_pretrained(c.model_dir, dev)
     gold = P.label_ids(sp.raw_label, c.input) if sp.raw_label is not None else None
     probs = P.probs(sp, c.batch_size, not c.no_progress).numpy()
@@ -162,13 +164,18 @@ def predict_pairs(c: PredictConfig):
                          for i, y, p in zip(sp.ids, pred, probs))
     has = gold >= 0 if gold is not None else np.zeros(len(pred), dtype=bool)   # rows with a gold label: the accuracy is theirs
     acc = float((pred[has] == gold[has]).mean()) if has.any() else None
+    f1 = None
+    if acc is not None and task is not None and 'f1' in task.metrics:   # MRPC, QQP: GLUE's F1 of the positive class as well
+        from sklearn.metrics import f1_score
+        f1 = float(f1_score(gold[has], pred[has], pos_label=1, average='binary', zero_division=0))
     if is_main():
         if c.output:
             with atomic_path(c.output) as tmp: Path(tmp).write_text(text)
         else: sys.stdout.write(text)
-        if acc is not None: print(f"accuracy {acc:.6f} on {int(has.sum()):,} labelled pairs" + (f" ({len(sp) - int(has.sum()):,} without a gold label left out)" if not has.all() else ''), file=sys.stderr)
+        if acc is not None: print(f"accuracy {acc:.6f}" + (f", f1 {f1:.6f}" if f1 is not None else '') + f" on {int(has.sum()):,} labelled pairs"
+                                  + (f" ({len(sp) - int(has.sum()):,} without a gold label left out)" if not has.all() else ''), file=sys.stderr)
     barrier()
-    return {'n': len(sp), 'accuracy': acc, 'output': c.output}
+    return {'n': len(sp), 'accuracy': acc, 'output': c.output, **({'f1': f1} if f1 is not None else {})}
 
 def predict_cli(argv=None):
     "Command `kdnli_predict`."
@@ -233,10 +240,13 @@ def card_facts(
 ):
     "What the model card states: provenance (base model, teacher, method, data fingerprint), accuracy per evaluated split, size, speed-up over the teacher."
     cfg = E.config
-    facts = {'experiment': E.name, 'task': E.task.name, 'labels': list(E.task.labels), 'step': step, 'kind': cfg.get('kind'), 'objective': cfg.get('objective'), 'data_fingerprint': cfg.get('data_fingerprint'),
+    facts = {'experiment': E.name, 'task': E.task.name, 'labels': list(E.task.labels), 'step': step, 'kind': cfg.get('kind'), 'objective': cfg.get('objective'),
+             'data_dir': str(cfg.get('data_dir')), 'data_fingerprint': cfg.get('data_fingerprint'),
              'max_seq_len': cfg.get('max_seq_len'), 'parameters': count_params(model), 'layers': model.n_layers, 'kdnli_version': kdnli_version()}
     evals = {f.stem[5:]: r for f in sorted(E.path.glob('eval_*.json')) if str(step) in (r := E.read_eval(f.stem[5:])).get('checkpoints', {})}
     facts['accuracy'] = {s: r['checkpoints'][str(step)]['accuracy'] for s, r in evals.items()}
+    facts['scores'] = {s: {m: r['checkpoints'][str(step)][m] for m in E.task.metrics if m in r['checkpoints'][str(step)]} for s, r in evals.items()}   # MRPC, QQP: F1 too
+    facts['eval_data'] = {s: str(r.get('data_dir', cfg.get('data_dir'))) for s, r in evals.items()}
     facts['eval_fingerprints'] = {s: r.get('fingerprint') for s, r in evals.items()}   # each dev split's own data (the card names it), not the training data's
     teacher = Experiment.at(cfg['runs_dir'], cfg['teacher_exp'], cfg.get('tmodel', 'bert'), cfg['task']) if cfg.get('teacher_exp') else None
     facts['base_model'] = (teacher.config if teacher and teacher.path.is_dir() else cfg).get('ptrain_ver') or cfg.get('ptrain_ver')
@@ -255,28 +265,49 @@ def card_facts(
                                                                            'teacher_samples_per_s': t, 'speedup': round(s / t, 2)})
     return facts
 
+def synthetic(data_dir):
+    "Whether `data_dir` is kdnli's embedded synthetic data: `kdnli-synthetic[:N]`, or a folder `synthetic_dir` wrote (the pipeline's `out/data`)."
+    return str(data_dir).startswith('kdnli-synthetic') or (Path(str(data_dir))/'synthetic.json').is_file()
+
 def model_card(facts, name):
-    "The README.md of an exported model: YAML metadata the Hub reads, then what the model is, how it scores, and how to use it."
+    "The README.md of an exported model: YAML metadata the Hub reads, then what the model is, on which data, how it scores, and how to use it."
     from huggingface_hub import ModelCard, ModelCardData, EvalResult
-    evals = [EvalResult(task_type='text-classification', task_name=facts.get('task', 'mnli').upper(), dataset_type=facts.get('task', 'mnli'), dataset_name=f'{split} (fingerprint {facts.get("eval_fingerprints", {}).get(split)})',
-                        dataset_split=split, metric_type='accuracy', metric_value=round(acc, 4)) for split, acc in facts['accuracy'].items()]
+    task, scores = facts.get('task', 'mnli'), facts.get('scores') or {s: {'accuracy': a} for s, a in facts['accuracy'].items()}
+    fake = synthetic(facts.get('data_dir'))                 # the embedded synthetic data is not the task's public dataset: never claimed as it
+    evals = [EvalResult(task_type='text-classification', task_name=task.upper() + (' (kdnli synthetic data)' if fake else ''), dataset_type='kdnli-synthetic' if fake else task,
+                        dataset_name=f'{split} of {facts.get("eval_data", {}).get(split, facts.get("data_dir"))} (fingerprint {facts.get("eval_fingerprints", {}).get(split)})',
+                        dataset_split=split, metric_type=m, metric_value=round(v, 4)) for split, sc in scores.items() for m, v in sc.items()]
     data = ModelCardData(library_name='transformers', pipeline_tag='text-classification', base_model=_hub_name(facts.get('base_model')),
                          tags=['kdnli', 'natural-language-inference', 'text-classification'] + (['knowledge-distillation'] if facts.get('teacher') else []),
                          model_name=name, eval_results=evals or None, kdnli={k: v for k, v in facts.items() if k != 'accuracy'})
-    rows = ''.join(f"| {s} | {a:.4f} |\n" for s, a in facts['accuracy'].items())
+    cols = list(dict.fromkeys(m for sc in scores.values() for m in sc))
+    rows = ''.join(f"| {s} | " + ' | '.join(f"{sc[m]:.4f}" if m in sc else '' for m in cols) + " |\n" for s, sc in scores.items())
     sp = facts.get('speed')
     body = (f"# {name}\n\nA sentence-pair classifier for {facts.get('task', 'mnli').upper()} (classes: {', '.join(facts.get('labels', LABELS))}): {facts['layers']} layers, {facts['parameters']:,} parameters, "
             + (f"distilled by [kdnli](https://github.com/kdnli/kdnli) from the teacher `{facts['teacher']}` with `{facts['objective']}`"
                if facts.get('teacher') else f"fine-tuned by [kdnli](https://github.com/kdnli/kdnli) from `{facts.get('base_model')}` with `{facts['objective']}`")
-            + f" (experiment `{facts['experiment']}`, step {facts['step']}; training data fingerprint `{facts['data_fingerprint']}`).\n\n"
-            + (f"| split | accuracy |\n|---|---|\n{rows}\n" if rows else '')
+            + f" (experiment `{facts['experiment']}`, step {facts['step']}), trained on `{facts.get('data_dir')}` (fingerprint `{facts['data_fingerprint']}`)"
+            + (": kdnli's embedded synthetic data, not the task's public dataset, so its scores say nothing of real " + task.upper() if fake else '') + ".\n\n"
+            + (f"| split | {' | '.join(cols)} |\n|---|{'---|' * len(cols)}\n{rows}\n" if rows else '')
             + (f"Inference on {sp['device']} ({sp['rows']:,} dev pairs, batch 256, measured side by side at export): {sp['student_samples_per_s']:,.0f} pairs/s, "
                f"{sp['speedup']:.2f}x the teacher's {sp['teacher_samples_per_s']:,.0f} ({facts['parameters'] / facts['teacher_parameters']:.0%} of its parameters).\n\n" if sp else '')
             + "## Use\n\n```python\nfrom transformers import pipeline\nnli = pipeline(\"text-classification\", model=\"PATH_OR_REPO\")\n"
               "nli({\"text\": \"A man inspects a uniform.\", \"text_pair\": \"The man is sleeping.\"}, truncation=True)\n```\n\n"
               f"`truncation=True` cuts a pair to the {facts.get('max_seq_len')} tokens it was trained on (the tokenizer's `model_max_length`), as kdnli does. "
-              "or `kdnli_predict --model_dir PATH --input pairs.jsonl`. The folder also holds `model.onnx` when exported with `--onnx`.\n")
+              "From the shell: `kdnli_predict --model_dir PATH --input pairs.jsonl`."
+            + (" `model.onnx` is the same model for ONNX Runtime (dynamic batch and sequence axes)." if facts.get('onnx') else '') + "\n")
     return ModelCard(f"---\n{data.to_yaml()}\n---\n\n{body}")
+
+EXPORT_FILES = re.compile(r'(README\.md|config\.json|generation_config\.json|kdnli\.json|model\.[\w.]+|tokenizer[\w.]*|special_tokens_map\.json|vocab\.txt|added_tokens\.json|[\w.]+\.jinja)')
+
+def earlier_export(
+    folder,                   # an existing, non-empty folder an export would replace
+):
+    "True when `folder` is an earlier kdnli export and holds nothing else; an export a user has added files to (a .git, a handler) is refused, naming them, since replacing it would delete them."
+    if not (folder/'kdnli.json').is_file() or 'exported_from' not in read_json(folder/'kdnli.json'): return False
+    extra = sorted(p.name for p in folder.iterdir() if not (p.is_file() and EXPORT_FILES.fullmatch(p.name)))
+    if extra: raise UserError(f"--out {folder}: an earlier export, but it also holds {', '.join(extra[:5])}{', ...' if len(extra) > 5 else ''}, which a new export would delete; export to a new folder")
+    return True
 
 def export_model(
     d,                        # the experiment folder (or `Experiment`) to export from
@@ -289,12 +320,12 @@ def export_model(
 ):
     "Write checkpoint `ckpt` (default: the best on dev_matched, else the last) of experiment `d` as a deployable folder `out`; returns (out, facts)."
     from transformers import AutoModelForSequenceClassification
-    check_replaceable(out, '--out', lambda q: 'exported_from' in read_json(q/'kdnli.json') if (q/'kdnli.json').is_file() else False, 'an earlier kdnli export')
+    check_replaceable(out, '--out', earlier_export, 'an earlier kdnli export holding only what an export writes')
     E = Experiment(d)
     step, _ = E.pick(ckpt)
     model, tok, dev = E.load_model(step), E.tokenizer(), as_device(resolve_device(device_id))
     tok.model_max_length = E.config['max_seq_len']   # what it was trained on: `truncation=True` in transformers then cuts where kdnli does
-    facts = card_facts(E, step, model, dev, speed_rows)
+    facts = {**card_facts(E, step, model, dev, speed_rows), 'onnx': bool(onnx)}
     model = model.cpu().eval()
     try: sp, enc = E.encode(E.task.dev[0], progress=False)
     except UserError: sp = None
@@ -304,18 +335,23 @@ def export_model(
     sample = [{k: v for k, v in collate(enc, range(s, min(s + 16, len(enc)))).items() if k not in ('labels', 'index')} for s in range(0, len(enc), 16)]
     with torch.no_grad(): ours = torch.cat([model(**b).logits for b in sample])
     with atomic_path(out) as tmp:
-        save_hf(model, tmp); tok.save_pretrained(str(tmp))
-        (tmp/'kdnli.json').write_text(json.dumps({'num_class': model.num_class, 'dropout': model.dropout_p, 'max_seq_len': E.config['max_seq_len'],
-                                                  'kdnli_version': kdnli_version(), 'exported_from': str(E.path), 'step': step, 'task': E.task.name, 'labels': list(E.task.labels),
-                                                  'text_columns': E.config.get('text_columns'), 'label_column': E.config.get('label_column')}, indent=2, sort_keys=True))
+        save_hf(model, tmp); tok.save_pretrained(str(tmp)); fit_tokenizer_config(tmp, E.config['max_seq_len'], model.config.type_vocab_size)
         model_card(facts, Path(out).name).save(str(tmp/'README.md'))
-        with no_hf_bars(): back = AutoModelForSequenceClassification.from_pretrained(str(tmp)).eval()
-        with torch.no_grad(): diff = float((torch.cat([back(**{k: v for k, v in b.items() if k != 'token_type_ids' or model.config.type_vocab_size > 1}).logits for b in sample]) - ours).abs().max())
+        from transformers import AutoTokenizer
+        with no_hf_bars(): back, htok = AutoModelForSequenceClassification.from_pretrained(str(tmp)).eval(), AutoTokenizer.from_pretrained(str(tmp))
+        few = sp.subset(range(min(64, len(sp))))                          # as a transformers user runs it: the saved tokenizer's own inputs, truncation=True
+        with torch.no_grad(): theirs = torch.cat([back(**htok(few.premise[s:s + 16], few.hypothesis[s:s + 16], padding=True, truncation=True, return_tensors='pt')).logits
+                                                  for s in range(0, len(few), 16)])
+        diff = float((theirs - ours).abs().max())
         if diff > 1e-4: raise UserError(f"transformers reloads the export with logits {diff:.2e} away from kdnli's; not written")
         facts['transformers_max_diff'] = diff
         if onnx:
             facts['onnx_max_diff'] = export_onnx(model, tmp/'model.onnx', sample)
             if facts['onnx_max_diff'] > 1e-3: raise UserError(f"onnxruntime gives logits {facts['onnx_max_diff']:.2e} away from torch; not written")
+        (tmp/'kdnli.json').write_text(json.dumps({'num_class': model.num_class, 'dropout': model.dropout_p, 'max_seq_len': E.config['max_seq_len'],   # last: the checksums of every other file
+                                                  'kdnli_version': kdnli_version(), 'exported_from': str(E.path), 'step': step, 'task': E.task.name, 'labels': list(E.task.labels),
+                                                  'text_columns': E.config.get('text_columns'), 'label_column': E.config.get('label_column'), 'sha256': folder_checksums(tmp)},
+                                                 indent=2, sort_keys=True))
     return Path(out), facts
 
 def push_folder(folder, repo):

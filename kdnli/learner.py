@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from fastcore.basics import patch
-from .core import Callback, Config, ResourceError, RunStopped, TBWriter, UserError, all_gather_object, atomic_path, barrier, check_flags, make_accelerator, resource_fault
+from .core import Callback, Config, ResourceError, RunStopped, TBWriter, UserError, all_gather_object, atomic_path, check_flags, everywhere, make_accelerator, resource_fault
 from .models import DamagedCheckpoint, load_weights, save_model, verify_checkpoint
 
 # %% auto #0
@@ -119,6 +119,7 @@ class Learner:
         from transformers import get_linear_schedule_with_warmup
         self.sched = get_linear_schedule_with_warmup(opt, hp.warmup_step, hp.total_step)   # stepped once per update by the loop (Accelerate's wrapper steps it once per process)
         self.model, self.opt = self.acc.prepare(model, opt)
+        if self.world > 1: torch.manual_seed(getattr(hp, 'seed', 0) * 1_000_003 + self.rank)   # each process its own dropout (the model, built alike, is already the same everywhere)
         self.extra.to(self.acc.device)
         self.fwd = compile_model(self.model, compile_mode) if compile else self.model
         self._graphs, self._seen = {}, {}
@@ -223,7 +224,8 @@ def fit(self: Learner):
         if fault is None: raise
         last = (f"its newest checkpoint {self.last_ckpt.name} is intact, and the same command with --resume continues it" if getattr(self, 'last_ckpt', None)
                 else "no checkpoint was written yet: run the same command again once that is fixed")
-        raise RunStopped(f"training stopped at step {self.step}: {fault}; {last}") from None
+        stopped = RunStopped(f"training stopped at step {self.step}: {fault}; {last}")
+        raise (everywhere(stopped) if getattr(fault, 'everywhere', False) else stopped) from None   # a checkpoint every process stops at: said once
     except BaseException:
         self('on_error'); raise
     self('after_fit')
@@ -292,11 +294,13 @@ def save_checkpoint(
     extra=None,               # dict recorded in the folder's kdnli.json beside `step`
 ):
     "Weights (safetensors) + trainer state, written to a temporary folder and renamed."
-    state = self.state_dict()                              # every process's random state, gathered
+    state, err = self.state_dict(), None                   # every process's random state, gathered
     if self.is_main:
-        save_model(self.unwrapped, path, tokenizer, {'step': self.step, **(extra or {})},
-                   also=lambda tmp: torch.save(state, tmp/'trainer_state.pt'))
-    barrier()
+        try: save_model(self.unwrapped, path, tokenizer, {'step': self.step, **(extra or {})}, also=lambda tmp: torch.save(state, tmp/'trainer_state.pt'))
+        except Exception as e: err = e
+    said = all_gather_object(None if err is None else str(resource_fault(err, path) or err))[0]   # the main process's outcome, known to every process
+    if err is not None: raise everywhere(err) if isinstance(err, UserError) else err   # the main process: its own error (a full disk becomes the run's RunStopped)
+    if said is not None: raise everywhere(ResourceError(said))   # the others stop with it, rather than train on past a checkpoint that is not there
     self.last_ckpt = Path(path)
 
 @patch

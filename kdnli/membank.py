@@ -314,13 +314,16 @@ def distinct_positions(
         keys = torch.rand(B, int(L.max()), generator=g, dtype=torch.float64)
         keys[torch.arange(keys.shape[1]) >= L[:, None]] = 2.0   # outside the row's range: never among the k smallest
         return keys.topk(k, dim=1, largest=False).indices
-    def fresh(): return (torch.rand(B, k, generator=g, dtype=torch.float64) * L[:, None]).long()
-    pos = fresh()
-    while True:                                                 # each round keeps a row's first copy of a value and redraws the rest
+    out, todo, m = torch.empty(B, k, dtype=torch.long), torch.arange(B), k + 8 + 4 * k * k // int(L.min())   # m draws hold k distinct ones, almost surely
+    while len(todo):
+        pos = (torch.rand(len(todo), m, generator=g, dtype=torch.float64) * L[todo, None]).long()
         srt, order = pos.sort(dim=1, stable=True)
-        again = torch.zeros_like(pos, dtype=torch.bool).scatter_(1, order[:, 1:], srt[:, 1:] == srt[:, :-1])
-        if not again.any(): return pos
-        pos = torch.where(again, fresh(), pos)
+        first = torch.ones_like(pos, dtype=torch.bool).scatter_(1, order[:, 1:], srt[:, 1:] != srt[:, :-1])   # a value's first draw in its row
+        keep = first & (first.cumsum(1) <= k)                   # the first k distinct values, in draw order
+        ok = keep.sum(1) == k
+        out[todo[ok]] = pos[ok][keep[ok]].view(-1, k)
+        todo, m = todo[~ok], 2 * m                              # a row short of k distinct values draws again, more of them
+    return out
 
 class NegativeSamplerCB(Callback):
     "Draw K distinct negatives per anchor into `xb['neg_index']`: never the anchor, and with `by_label` never the anchor's class."

@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch, torch.nn as nn
-from .core import (Config, UserError, all_gather_object, atomic_path, barrier, dist_active, file_sha256, folder_checksums, folder_lock, is_main,
+from .core import (Config, UserError, all_gather_object, atomic_path, barrier, dist_active, everywhere, file_sha256, folder_checksums, folder_lock, is_main,
                         kdnli_cache, kdnli_version, rank, read_json, world_size, write_json)
 from .data import LABELS, collate, encode_split, get_task, load_tokenizer, synthetic_split, train_wordpiece
 
 # %% auto #0
 __all__ = ['TINY', 'CONFIG_VERSION', 'tiny_tokenizer_dir', 'NLIOutput', 'id2label', 'NLIModel', 'build_model', 'no_hf_bars',
-           'save_hf', 'save_model', 'DamagedCheckpoint', 'verify_checkpoint', 'convert_old_weights', 'load_weights',
-           'load_model', 'count_params', 'max_positions', 'check_seq_len', 'forward_split', 'predict', 'minilm_dir',
-           'layer_map', 'build_student', 'Experiment', 'ExperimentFlags']
+           'save_hf', 'fit_tokenizer_config', 'save_model', 'DamagedCheckpoint', 'verify_checkpoint',
+           'convert_old_weights', 'load_weights', 'load_model', 'count_params', 'max_positions', 'check_seq_len',
+           'forward_split', 'predict', 'minilm_dir', 'layer_map', 'build_student', 'Experiment', 'ExperimentFlags']
 
 # %% ../nbs/02_models.ipynb #b4858f7d
 TINY = {  # name: BERT shape
@@ -171,8 +171,24 @@ def no_hf_bars():
         if shown: hf_logging.enable_progress_bar()
 
 def save_hf(model, folder):
-    "`save_pretrained` of `model`'s transformers model into `folder` (safetensors, quietly)."
+    "`save_pretrained` of `model`'s transformers model into `folder` (safetensors, quietly), its files readable as the umask allows (transformers writes the weights owner-only, which a server running as another user cannot load)."
     with no_hf_bars(): model.hf.save_pretrained(str(folder), safe_serialization=True)
+    mask = os.umask(0o22); os.umask(mask)
+    for f in Path(folder).iterdir():
+        if f.is_file(): os.chmod(f, 0o666 & ~mask)
+
+def fit_tokenizer_config(
+    folder,             # a folder a tokenizer was just saved into (its tokenizer_config.json)
+    max_seq_len=None,   # the length the model was trained on (None: left as saved)
+    segments=2,         # the model's number of segment types (`type_vocab_size`)
+):
+    "Make a saved tokenizer what a transformers user needs beside the model: `truncation=True` cuts at the trained length, and a model with one segment type is given no `token_type_ids` (a BERT tokenizer's 1s would index past its table)."
+    p = Path(folder)/'tokenizer_config.json'
+    if not p.is_file(): return
+    cfg = json.loads(p.read_text())
+    if max_seq_len: cfg['model_max_length'] = int(max_seq_len)
+    if segments < 2: cfg['model_input_names'] = [n for n in cfg.get('model_input_names') or ['input_ids', 'token_type_ids', 'attention_mask'] if n != 'token_type_ids']
+    p.write_text(json.dumps(cfg, indent=2, sort_keys=True) + '\n')
 
 def save_model(
     model,              # the `NLIModel` to save
@@ -185,7 +201,8 @@ def save_model(
     with atomic_path(path) as tmp:
         tmp.mkdir(parents=True)
         save_hf(model, tmp)
-        if tokenizer is not None: tokenizer.save_pretrained(str(tmp))
+        if tokenizer is not None:
+            tokenizer.save_pretrained(str(tmp)); fit_tokenizer_config(tmp, (extra or {}).get('max_seq_len'), model.config.type_vocab_size)
         if also is not None: also(tmp)
         meta = {'num_class': model.num_class, 'dropout': model.dropout_p, 'kdnli_version': kdnli_version(), **(extra or {}), 'sha256': folder_checksums(tmp)}
         (tmp/'kdnli.json').write_text(json.dumps(meta, indent=2, sort_keys=True))
@@ -565,7 +582,7 @@ class Experiment:
         diff = [k for k in keys if old.get(k) != config.get(k)]
         if diff: raise UserError(f"--resume: these flags differ from the run in {self.path}: " + ', '.join(f"{k} ({old.get(k)} -> {config.get(k)})" for k in diff))
     def _taken(self, ck):
-        raise UserError(f"{self.path} already has checkpoints ({', '.join(p.name for _, p in ck[-3:])}); pass --resume to continue that run, --overwrite to replace it, or pick another --experiment")
+        raise everywhere(UserError(f"{self.path} already has checkpoints ({', '.join(p.name for _, p in ck[-3:])}); pass --resume to continue that run, --overwrite to replace it, or pick another --experiment"))
     def check_start(
         self,
         config,             # the flags known so far (a value of None is not known yet: not compared)

@@ -354,7 +354,7 @@ def export_best(
     with no_hf_bars(): hf, tok = AutoModelForSequenceClassification.from_pretrained(str(out)).eval().to(dev), AutoTokenizer.from_pretrained(str(out))
     sp, pred = load_split(resolve_data_dir(data_dir), d0, dirs['teacher'].task), []
     for s in range(0, len(sp), c.eval_batch_size):                       # the way a transformers user would: the tokenizer, the model, argmax
-        x = tok(sp.premise[s:s + c.eval_batch_size], sp.hypothesis[s:s + c.eval_batch_size], padding=True, truncation=True, max_length=c.max_seq_len, return_tensors='pt').to(dev)
+        x = tok(sp.premise[s:s + c.eval_batch_size], sp.hypothesis[s:s + c.eval_batch_size], padding=True, truncation=True, return_tensors='pt').to(dev)   # cut where the saved tokenizer says (model_max_length)
         with torch.no_grad(): pred.append(hf(**x).logits.argmax(-1).cpu())
     return {'name': b['name'], 'method': b['method'], 'folder': str(out.relative_to(c.out)), 'experiment': E.name, 'step': b['step'],
             'split': d0, f'kdnli_{d0}': b[d0], f'transformers_{d0}': float((torch.cat(pred).numpy() == sp.label).mean())}
@@ -485,7 +485,7 @@ def use_student(x):
     return (f"The best student ({x['method']}, `{x['experiment']}` at step {x['step']}) is exported to `{x['folder']}/` with its tokenizer and model card. "
             f"Reloaded with plain transformers it scores {t:.4f} on {d0}, {same} kdnli's {k:.4f}.",
             ['from transformers import pipeline', f"nli = pipeline('text-classification', model='{x['folder']}')",
-             "nli({'text': 'Anna moved the old kettle.', 'text_pair': 'Anna moved the kettle.'})"])
+             "nli({'text': 'Anna moved the old kettle.', 'text_pair': 'Anna moved the kettle.'}, truncation=True)"])
 
 FIG_TITLES = [('methods', 'Accuracy by method'), ('curves_teacher', 'Training curves: the teacher'), ('curves_students', 'Training curves: the students'),
               ('confusion', 'Confusion matrices ({split})'), ('cls_pca', '[CLS] embeddings, PCA'), ('cls_tsne', '[CLS] embeddings, t-SNE')]

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Literal, Optional
 import numpy as np
 import torch
-from .core import (Config, UserError, as_device, check_flags, derived, is_main, kdnli_version, resolve_device, resolve_precision, run_cli, set_seed,
-                        start_processes, world_size)
+from .core import (Config, UserError, as_device, check_flags, check_same_everywhere, derived, everywhere, is_main, kdnli_version, resolve_device, resolve_precision, run_cli,
+                        set_seed, start_processes, world_size)
 from .data import DEFAULT_DATA_DIR, Batches, encode, encode_split, get_task, hub_source, load_split
 from .models import CONFIG_VERSION, Experiment, build_model, build_student, check_seq_len, layer_map
 from .losses import Objective, Projections, pkd_loss
@@ -181,9 +181,11 @@ def train(c, job):
     E = c.exp
     cfg = {**c.to_dict(), 'data_fingerprint': job.sp.fingerprint, 'n_examples': len(job.sp), 'kind': c.kind, 'kdnli_config_version': CONFIG_VERSION,
            'kdnli_version': kdnli_version(), 'resolved_precision': precision, 'objective': repr(job.objective), **job.extra_config}
+    check_same_everywhere(cfg)                                       # nodes given different flags (or data) would train apart: refused on all of them
     E.path.mkdir(parents=True, exist_ok=True)
     with E.lock('run'):                                              # one writer per experiment: a second run of it stops here, naming this one
         resume_from = E.start(cfg, job.tok, c.resume_keys, c.resume, c.overwrite)
+        check_same_everywhere({'resume from': resume_from and resume_from.name}, 'checkpoints to resume from')   # a node that does not see the shared runs folder
         cbs = [LogCB(c.log_step, E/'log.jsonl', E/'tb', f"{c.task}/{c.dataset}" + ('' if c.kind == 'teacher' else f"/{c.model}")),
                ProgressCB(c.experiment, c.no_progress or None),
                CheckpointCB(c.ckpt_step, E.path, job.tok, {'data_fingerprint': job.sp.fingerprint, 'experiment': c.experiment, 'max_seq_len': c.max_seq_len}),
@@ -388,7 +390,7 @@ def start_student(c):
     device_id, _ = c.devices()
     flag = '--teacher_device' if getattr(c, 'teacher_device', None) is not None else '--tdevice_id'
     if world_size() > 1 and c.tdevice_id is not None:
-        raise UserError(f"{flag} {c.tdevice_id}: with several processes each one holds its own teacher beside its student; drop {flag}")
+        raise everywhere(UserError(f"{flag} {c.tdevice_id}: with several processes each one holds its own teacher beside its student; drop {flag}"))
     if c.tdevice_id is not None: resolve_device(c.tdevice_id, flag)
     set_seed(c.seed)
     return c, T.load_model(c.tckpt), tok, device_id

@@ -10,7 +10,7 @@ site (tools/build_docs.py), checking that every page renders and every link reso
 Each notebook that passes is kept with its outputs in runs/tests/executed/ (stamped with its source's md5), so the docs build
 shows every cell's output and figure without running the notebooks a second time.
 Every test runs with its own temporary folder ($TMPDIR), removed afterwards: what a library notebook leaves there (torch's
-own compile and launcher caches aside) fails it, since tests clean up what they create."""
+own compile and launcher caches and onnxruntime's session file aside) fails it, since tests clean up what they create."""
 import getpass, hashlib, json, os, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
@@ -99,11 +99,11 @@ def run_docs():
     print(r.stdout[-3000:] if r.returncode else '', r.stderr[-3000:] if r.returncode else '', sep='', end='')
     return r.returncode == 0
 
-TORCH_OWN = ('torchinductor_', 'torchelastic_', 'triton')   # torch's caches and torchrun's log folders: not a test's to remove
+LIBRARIES_OWN = ('torchinductor_', 'torchelastic_', 'triton', '.ses')   # torch's caches, torchrun's log folders, onnxruntime's session id: not a test's to remove
 
 def left_behind(tmp):
-    "What a test left in its temporary folder `tmp`, torch's own caches aside."
-    return sorted(n for n in os.listdir(tmp) if not n.startswith(TORCH_OWN))
+    "What a test left in its temporary folder `tmp`, the libraries' own files aside."
+    return sorted(n for n in os.listdir(tmp) if not n.startswith(LIBRARIES_OWN))
 
 def run_in_scratch(nb, run):
     "Run `run()` with $TMPDIR a fresh folder that is removed afterwards; a library notebook that leaves files there fails."
