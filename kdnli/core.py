@@ -49,8 +49,8 @@ def peer_gone(e):
     "Whether `e` is a collective failing because another process of the run stopped (its own line says why)."
     import torch.distributed as dist
     if not (dist.is_available() and dist.is_initialized()): return False
-    if isinstance(e, getattr(dist, 'DistError', ())): return True
-    return isinstance(e, RuntimeError) and any(m in str(e) for m in ('Connection reset by peer', 'Connection closed by peer', 'Broken pipe', 'gloo', 'NCCL'))
+    if isinstance(e, tuple(getattr(dist, n) for n in ('DistNetworkError', 'DistBackendError') if hasattr(dist, n))): return True
+    return isinstance(e, RuntimeError) and any(m in str(e) for m in ('Connection reset by peer', 'Connection closed by peer', 'Broken pipe', 'communicator was aborted'))
 
 def run_cli(main, argv=None):
     "Run `main(argv)`; a `UserError`, or a fault of the machine `resource_fault` can name, becomes one line on stderr and its exit code (2; 3 for a stopped run). With several processes a line every process shares is printed once, and a process whose peer stopped says so in one line."

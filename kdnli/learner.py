@@ -119,7 +119,7 @@ class Learner:
         from transformers import get_linear_schedule_with_warmup
         self.sched = get_linear_schedule_with_warmup(opt, hp.warmup_step, hp.total_step)   # stepped once per update by the loop (Accelerate's wrapper steps it once per process)
         self.model, self.opt = self.acc.prepare(model, opt)
-        if self.world > 1: torch.manual_seed(getattr(hp, 'seed', 0) * 1_000_003 + self.rank)   # each process its own dropout (the model, built alike, is already the same everywhere)
+        if self.world > 1: torch.manual_seed((getattr(hp, 'seed', None) or 0) * 1_000_003 + self.rank)   # each process its own dropout (the model, built alike, is already the same everywhere)
         self.extra.to(self.acc.device)
         self.fwd = compile_model(self.model, compile_mode) if compile else self.model
         self._graphs, self._seen = {}, {}

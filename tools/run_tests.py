@@ -94,8 +94,8 @@ def run_experiment_nb(nb):
 def run_docs():
     "Build the offline documentation site into a temporary folder: every page must render and every link resolve."
     import tempfile
-    with tempfile.TemporaryDirectory() as d:
-        r = subprocess.run([sys.executable, str(ROOT/'tools'/'build_docs.py'), '--out', str(Path(d)/'site')], cwd=ROOT, env=ENV, capture_output=True, text=True)
+    with tempfile.TemporaryDirectory() as d:                          # its $TMPDIR too: what the libraries leave goes with it
+        r = subprocess.run([sys.executable, str(ROOT/'tools'/'build_docs.py'), '--out', str(Path(d)/'site')], cwd=ROOT, env={**ENV, 'TMPDIR': d}, capture_output=True, text=True)
     print(r.stdout[-3000:] if r.returncode else '', r.stderr[-3000:] if r.returncode else '', sep='', end='')
     return r.returncode == 0
 
