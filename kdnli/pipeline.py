@@ -99,7 +99,7 @@ class DemoConfig(Config):
     seed: int = 1                                   # random seed
     no_progress: bool = False                       # no progress bars
 
-METHOD_NAMES = {k: v for k, v in MODEL_NAMES.items() if k != 'teacher'}
+METHOD_NAMES = {k: v for k, v in MODEL_NAMES.items() if k != 'teacher'}   # the students' methods, named as in every figure (kdnli.plots)
 
 def teacher_depth(ptrain_ver):
     "The number of layers of teacher `ptrain_ver` (built-in, folder or Hub name) from its config alone, or None when the config cannot be read now (the teacher's own run then says why)."
@@ -107,7 +107,9 @@ def teacher_depth(ptrain_ver):
     try:
         from transformers import AutoConfig
         return AutoConfig.from_pretrained(str(ptrain_ver)).num_hidden_layers
-    except Exception: return None   # the students' methods, named as in every figure (kdnli.plots)
+    except Exception: return None
+
+
 
 # %% ../nbs/10_pipeline.ipynb #63578f47
 def _say(msg, progress=True):
