@@ -481,8 +481,8 @@ _HELD = {}   # (folder, name) -> (fd, depth): a lock this process holds (flock i
 def remove_stale_temps(folder):
     "Remove the temporaries `atomic_path` left in `folder` for processes that no longer run (a killed writer's half-written files); returns their names."
     gone = []
-    for p in sorted(Path(folder).glob('.*.tmp*')):
-        if _stale(p): _remove(p); gone.append(p.name)
+    for p in sorted(Path(folder).glob('.*')):
+        if _stale(p): _remove(p); gone.append(p.name)   # _stale knows atomic_path's names: .tmp and a replaced folder's .old
     return gone
 
 def _acquire(folder, name):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import torch
-from .core import DataError, UserError, atomic_path, check_replaceable, flags_parser, format_table, kdnli_cache, read_json, run_cli, write_json
+from .core import DataError, UserError, atomic_path, check_out_dir, check_replaceable, flags_parser, format_table, kdnli_cache, read_json, run_cli, write_json
 
 # %% auto #0
 __all__ = ['LABELS', 'LABEL2ID', 'SPLITS', 'GLUE_COLUMNS', 'TASKS', 'MNLI_URL', 'MNLI_MD5', 'DEFAULT_DATA_DIR', 'CACHE_VERSION',
@@ -20,7 +20,7 @@ __all__ = ['LABELS', 'LABEL2ID', 'SPLITS', 'GLUE_COLUMNS', 'TASKS', 'MNLI_URL', 
            'get_mnli_cli', 'tokenizer_fingerprint', 'Encoded', 'tokenize_split', 'collate', 'epoch_batches', 'Batches',
            'synthetic_split', 'write_split', 'noisy_labels', 'make_synthetic', 'wordpiece_vocab', 'train_wordpiece',
            'split_stats', 'load_tokenizer', 'data_stats', 'data_stats_cli', 'synthetic_settings', 'synthetic_dir',
-           'make_synthetic_data', 'make_synthetic_cli', 'encode', 'encode_split']
+           'synthetic_made', 'make_synthetic_data', 'make_synthetic_cli', 'encode', 'encode_split']
 
 # %% ../nbs/01_data.ipynb #b368e236
 LABELS = ('entailment', 'neutral', 'contradiction')   # MNLI's classes in the seed's order: entailment=0, neutral=1, contradiction=2
@@ -1084,11 +1084,17 @@ def synthetic_dir(
     "Write the synthetic splits into `out_dir` unless `out_dir/synthetic.json` says they are there with these settings; returns `out_dir`."
     out_dir = Path(out_dir)
     meta = synthetic_settings(n_train, n_dev, seed, label_noise, layout)
-    mf = out_dir/'synthetic.json'
-    if not (mf.is_file() and read_json(mf) == meta and available_splits(out_dir) == ['train', 'dev_matched', 'dev_mismatched']):
+    if not (synthetic_made(out_dir) == meta and available_splits(out_dir) == ['train', 'dev_matched', 'dev_mismatched']):
         make_synthetic(out_dir, n_train, n_dev, seed, layout, label_noise)
-        write_json(mf, meta)
+        write_json(out_dir/'synthetic.json', meta)
     return out_dir
+
+def synthetic_made(
+    data_dir,                # a data source (a folder, a file, a Hub name)
+):
+    "The settings (`synthetic_settings`) a folder `synthetic_dir` wrote records in its `synthetic.json`; None for any other data."
+    f = Path(str(data_dir))/'synthetic.json'
+    return read_json(f) if f.is_file() else None
 
 def make_synthetic_data(data_dir:str='data/synthetic',   # output directory
                         n_train:int=30000,              # training rows (393k mimics MNLI)
@@ -1103,7 +1109,7 @@ def make_synthetic_data(data_dir:str='data/synthetic',   # output directory
                               ('seed', seed, 0 <= seed < 2**32, '>= 0 and < 2**32'), ('label_noise', label_noise, 0 <= label_noise <= 1, 'in [0, 1]')]:
         if not ok: raise UserError(f"--{flag} {v}: must be {want}")
     for d, flag in [(data_dir, '--data_dir'), (tokenizer_dir, '--tokenizer_dir')]:
-        if d and Path(d).exists() and not Path(d).is_dir(): raise UserError(f"{flag} {d}: a file is there, not a folder")
+        if d: check_out_dir(d, flag)
     if tokenizer_dir:   # the tokenizer folder is written whole: never over the data, nor over a folder of other files
         if Path(data_dir).resolve().is_relative_to(Path(tokenizer_dir).resolve()): raise UserError(f"--tokenizer_dir {tokenizer_dir}: would replace --data_dir {data_dir}; name a folder of its own")
         check_replaceable(tokenizer_dir, '--tokenizer_dir', lambda q: {f.name for f in q.iterdir()} <= TOKENIZER_FILES, 'a tokenizer folder')

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Optional
 import numpy as np
 import torch
-from .core import (Config, DataError, UserError, as_device, atomic_path, barrier, check_flags, check_out_dir, check_replaceable, folder_checksums, is_main, kdnli_version, read_json, resolve_device,
+from .core import (Config, DataError, UserError, as_device, atomic_path, barrier, check_flags, check_out_dir, check_replaceable, is_main, kdnli_version, read_json, resolve_device,
                         run_cli, start_processes, world_size)
-from .data import LABELS, Split, file_rows, get_task, jsonl_rows, load_tokenizer, tokenize_split, tsv_rows
-from .models import Experiment, ExperimentFlags, count_params, fit_tokenizer_config, load_model, no_hf_bars, predict, save_hf
+from .data import LABELS, Split, file_rows, get_task, jsonl_rows, load_tokenizer, synthetic_made, tokenize_split, tsv_rows
+from .models import Experiment, ExperimentFlags, count_params, load_model, no_hf_bars, predict, save_model
 
 # %% auto #0
 __all__ = ['PAIR_COLUMNS', 'LABEL_COLUMNS', 'ID_COLUMNS', 'NO_GOLD', 'EXPORT_FILES', 'model_task', 'read_pairs', 'Predictor',
@@ -267,7 +267,7 @@ def card_facts(
 
 def synthetic(data_dir):
     "Whether `data_dir` is kdnli's embedded synthetic data: `kdnli-synthetic[:N]`, or a folder `synthetic_dir` wrote (the pipeline's `out/data`)."
-    return str(data_dir).startswith('kdnli-synthetic') or (Path(str(data_dir))/'synthetic.json').is_file()
+    return str(data_dir).startswith('kdnli-synthetic') or synthetic_made(data_dir) is not None
 
 def model_card(facts, name):
     "The README.md of an exported model: YAML metadata the Hub reads, then what the model is, on which data, how it scores, and how to use it."
@@ -324,7 +324,6 @@ def export_model(
     E = Experiment(d)
     step, _ = E.pick(ckpt)
     model, tok, dev = E.load_model(step), E.tokenizer(), as_device(resolve_device(device_id))
-    tok.model_max_length = E.config['max_seq_len']   # what it was trained on: `truncation=True` in transformers then cuts where kdnli does
     facts = {**card_facts(E, step, model, dev, speed_rows), 'onnx': bool(onnx)}
     model = model.cpu().eval()
     try: sp, enc = E.encode(E.task.dev[0], progress=False)
@@ -334,8 +333,7 @@ def export_model(
     enc = tokenize_split(sp.subset(range(min(64, len(sp)))), tok, E.config['max_seq_len'], None, progress=False)
     sample = [{k: v for k, v in collate(enc, range(s, min(s + 16, len(enc)))).items() if k not in ('labels', 'index')} for s in range(0, len(enc), 16)]
     with torch.no_grad(): ours = torch.cat([model(**b).logits for b in sample])
-    with atomic_path(out) as tmp:
-        save_hf(model, tmp); tok.save_pretrained(str(tmp)); fit_tokenizer_config(tmp, E.config['max_seq_len'], model.config.type_vocab_size)
+    def check(tmp):                                                   # before save_model writes kdnli.json (the checksums) and publishes the folder
         model_card(facts, Path(out).name).save(str(tmp/'README.md'))
         from transformers import AutoTokenizer
         with no_hf_bars(): back, htok = AutoModelForSequenceClassification.from_pretrained(str(tmp)).eval(), AutoTokenizer.from_pretrained(str(tmp))
@@ -348,10 +346,9 @@ def export_model(
         if onnx:
             facts['onnx_max_diff'] = export_onnx(model, tmp/'model.onnx', sample)
             if facts['onnx_max_diff'] > 1e-3: raise UserError(f"onnxruntime gives logits {facts['onnx_max_diff']:.2e} away from torch; not written")
-        (tmp/'kdnli.json').write_text(json.dumps({'num_class': model.num_class, 'dropout': model.dropout_p, 'max_seq_len': E.config['max_seq_len'],   # last: the checksums of every other file
-                                                  'kdnli_version': kdnli_version(), 'exported_from': str(E.path), 'step': step, 'task': E.task.name, 'labels': list(E.task.labels),
-                                                  'text_columns': E.config.get('text_columns'), 'label_column': E.config.get('label_column'), 'sha256': folder_checksums(tmp)},
-                                                 indent=2, sort_keys=True))
+    save_model(model, out, tok, {'max_seq_len': E.config['max_seq_len'], 'exported_from': str(E.path), 'step': step, 'task': E.task.name,   # a checkpoint's writer:
+                                 'labels': list(E.task.labels), 'text_columns': E.config.get('text_columns'), 'label_column': E.config.get('label_column')},   # the tokenizer fitted,
+               also=check)                                                                                                                  # checksums last
     return Path(out), facts
 
 def push_folder(folder, repo):

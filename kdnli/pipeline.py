@@ -11,7 +11,7 @@ from typing import Optional
 import numpy as np
 import torch
 from .core import Config, UserError, api_only, as_device, atomic_path, check_flags, check_out_dir, read_json, resolve_device, resolve_precision, run_cli, write_json
-from .data import get_task, load_split, resolve_data_dir, synthetic_dir, synthetic_settings
+from .data import get_task, load_split, resolve_data_dir, synthetic_dir, synthetic_made, synthetic_settings
 from .models import TINY, Experiment, count_params, layer_map, no_hf_bars, predict
 from .membank import LogitsBank, MemoryBank, build_logits_bank, build_memory_bank
 from .trainers import ContrastConfig, DistillConfig, FineTuneConfig, LayerwiseContrastConfig, contrast_distill, distill, fine_tune
@@ -121,7 +121,7 @@ def prepare_data(c):
         if not Path(c.data_dir).is_dir(): raise UserError(f"{c.data_dir}: no such data directory")
         return Path(c.data_dir)
     d, runs = Path(c.out)/'data', Path(c.out)/'runs'
-    made = read_json(d/'synthetic.json') if (d/'synthetic.json').is_file() else None
+    made = synthetic_made(d)
     want = synthetic_settings(c.n_train, c.n_dev, 0, c.label_noise)
     if made is not None and made != want and any(runs.glob('*/config.json')):
         differ = ', '.join(f"--{k} {made.get(k)} -> {v}" for k, v in want.items() if made.get(k) != v)

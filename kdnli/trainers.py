@@ -6,11 +6,10 @@
 from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal, Optional
 import numpy as np
 import torch
-from .core import (Config, UserError, as_device, check_flags, check_same_everywhere, derived, everywhere, is_main, kdnli_version, resolve_device, resolve_precision, run_cli,
+from .core import (Config, UserError, as_device, check_flags, check_out_dir, check_same_everywhere, derived, everywhere, is_main, kdnli_version, resolve_device, resolve_precision, run_cli,
                         set_seed, start_processes, world_size)
 from .data import DEFAULT_DATA_DIR, Batches, encode, encode_split, get_task, hub_source, load_split
 from .models import CONFIG_VERSION, Experiment, build_model, build_student, check_seq_len, layer_map
@@ -20,12 +19,12 @@ from .learner import CheckpointCB, LiveTeacher, Learner, LogCB, OptimConfig, Pro
 
 # %% auto #0
 __all__ = ['TERM_PARAMS', 'TERM_ORDER', 'METHODS', 'HIDDEN_TERMS', 'LOGIT_TERMS', 'CLS_DELAYED', 'RunConfig', 'TrainConfig',
-           'weight_of', 'build_objective', 'delayed', 'FineTuneConfig', 'Job', 'make_batches', 'train', 'announce',
-           'fine_tune', 'fine_tune_cli', 'TeacherFlags', 'KDFlags', 'StudentFlags', 'StudentConfig', 'DistillConfig',
-           'distill_terms', 'teacher_info', 'make_teacher', 'load_cls_bank', 'make_student', 'start_student', 'distill',
-           'distill_cli', 'FromCheckpointConfig', 'TrainSCLConfig', 'TrainKDConfig', 'set_dropout', 'load_source',
-           'train_scl', 'train_kd', 'train_scl_cli', 'train_kd_cli', 'ContrastConfig', 'LayerwiseContrastConfig',
-           'contrast_pairs', 'check_negatives', 'contrast_distill', 'contrast_distill_cli',
+           'weight_of', 'build_objective', 'check_learns', 'delayed', 'FineTuneConfig', 'Job', 'make_batches', 'train',
+           'announce', 'fine_tune', 'fine_tune_cli', 'TeacherFlags', 'KDFlags', 'StudentFlags', 'StudentConfig',
+           'DistillConfig', 'distill_terms', 'teacher_info', 'make_teacher', 'load_cls_bank', 'make_student',
+           'start_student', 'distill', 'distill_cli', 'FromCheckpointConfig', 'TrainSCLConfig', 'TrainKDConfig',
+           'set_dropout', 'load_source', 'train_scl', 'train_kd', 'train_scl_cli', 'train_kd_cli', 'ContrastConfig',
+           'LayerwiseContrastConfig', 'contrast_pairs', 'check_negatives', 'contrast_distill', 'contrast_distill_cli',
            'layerwise_contrast_distill_cli']
 
 # %% ../nbs/06_trainers.ipynb #55c76bd7
@@ -78,7 +77,7 @@ class TrainConfig(OptimConfig, RunConfig):
         if self.seed is not None: check_flags(self, [('seed', 0 <= self.seed < 2**32, '>= 0 and < 2**32')])
         if (W := world_size()) > 1 and (self.batch_size // self.accum_step) % W:
             raise UserError(f"--batch_size {self.batch_size}: its micro-batches of {self.batch_size // self.accum_step} do not split evenly over {W} processes")
-        if Path(self.runs_dir).exists() and not Path(self.runs_dir).is_dir(): raise UserError(f"--runs_dir {self.runs_dir}: a file is there, not a folder")
+        check_out_dir(self.runs_dir, '--runs_dir')
         if self.exp.path.exists() and not self.exp.path.is_dir(): raise UserError(f"{self.exp.path}: a file is there, not an experiment folder")
     def task_spec(self):
         "The task these flags describe (`kdnli.data.Task`): its columns, and its classes once known."
@@ -124,9 +123,15 @@ def build_objective(
 ):
     "The `Objective` of a table of terms {name: weight or flag name} under config `c`; `built` holds what parameters need (layers, proj, bank, pairs, crd)."
     if not terms: raise UserError("nothing to learn: pass --use_classify_loss and/or --use_hidden_loss (or a --method)")
-    rows = {n: weight_of(c, terms[n]) for n in sorted(terms, key=TERM_ORDER.index)}
-    if not any(w > 0 for w in rows.values()): raise UserError(f"nothing to learn: every loss weight is 0 ({', '.join(f'{n} {w:g}' for n, w in rows.items())})")
+    rows = check_learns({n: weight_of(c, terms[n]) for n in sorted(terms, key=TERM_ORDER.index)})
     return Objective(**{n: (w, TERM_PARAMS[n](c, built or {}) if n in TERM_PARAMS else {}) for n, w in rows.items()})
+
+def check_learns(
+    weights:dict,             # {term: weight}
+):
+    "`weights`, unless every one is 0 (a loss with nothing in it has no gradient): then a one-line `UserError` naming them."
+    if not any(w > 0 for w in weights.values()): raise UserError(f"nothing to learn: every loss weight is 0 ({', '.join(f'{n} {w:g}' for n, w in weights.items())})")
+    return weights
 
 def delayed(
     objective,                # the `Objective`: its weights are the ones restored at `start`
@@ -304,7 +309,7 @@ class DistillConfig(TeacherFlags, KDFlags, StudentFlags, StudentConfig):
             raise UserError(f"--hidden_loss pkd: --method {self.method} trains {', '.join(own)}; use --method pkd")
         terms = distill_terms(self)
         if not terms: raise UserError("nothing to learn: pass --use_classify_loss and/or --use_hidden_loss (or a --method)")
-        if not any(w > 0 for w in terms.values()): raise UserError(f"nothing to learn: every loss weight is 0 ({', '.join(f'{n} {w:g}' for n, w in terms.items())})")
+        check_learns(terms)
         if self.cls_steps and not any(w > 0 for n, w in terms.items() if n not in CLS_DELAYED):
             raise UserError(f"--cls_steps {self.cls_steps}: nothing would train for the first {self.cls_steps} updates (the logit terms and SupCon wait, and "
                             "there is no hidden loss); add --use_hidden_loss --mu W, or drop --cls_steps")
