@@ -14,9 +14,9 @@ __all__ = ['UserError', 'DataError', 'everywhere', 'say_error', 'peer_gone', 'ru
            'RunStopped', 'folder_fault', 'resource_fault', 'atomic_path', 'write_json', 'read_json',
            'check_replaceable', 'check_out_dir', 'TBWriter', 'file_sha256', 'folder_checksums', 'derived', 'api_only',
            'flags_parser', 'Config', 'check_flags', 'kdnli_cache', 'kdnli_version', 'world_size', 'rank', 'is_main',
-           'resolve_device', 'as_device', 'resolve_precision', 'set_seed', 'start_processes', 'dist_active', 'barrier',
-           'check_same_everywhere', 'all_gather_object', 'make_accelerator', 'remove_stale_temps', 'folder_lock',
-           'Callback', 'format_table']
+           'resolve_device', 'as_device', 'resolve_precision', 'precision_note', 'set_seed', 'start_processes',
+           'dist_active', 'barrier', 'check_same_everywhere', 'all_gather_object', 'make_accelerator',
+           'remove_stale_temps', 'folder_lock', 'Callback', 'format_table']
 
 # %% ../nbs/00_core.ipynb #b4eb986c
 class UserError(Exception):
@@ -412,13 +412,23 @@ def resolve_precision(
     precision,               # `auto`, `no`, `fp16` or `bf16`
     device_id,               # a resolved GPU index; -1 (the CPU) always gives `no`
     amp=False,               # the seed's `--amp`: fp16 on a GPU, whatever `precision` says
+    auto_else='fp16',        # what `auto` gives on a GPU without bf16: training's fp16 autocast with a GradScaler, or `no` (evaluation: fp32, since fp16 weights can flip predictions)
 ):
-    "`auto`: bf16 on a GPU that has it, else none; `--amp`: the seed's fp16 autocast + GradScaler (GPU only)."
+    "`auto`: bf16 on a GPU that has it, else `auto_else`; `--amp`: the seed's fp16 autocast + GradScaler (GPU only). On the CPU everything is `no` (`precision_note` says so to the user)."
+    if precision not in ('auto', 'no', 'fp16', 'bf16'): raise UserError(f"unknown precision {precision!r} (auto, no, fp16, bf16)")
     if device_id < 0: return 'no'
     if amp: return 'fp16'
-    if precision == 'auto': return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
-    if precision not in ('no', 'fp16', 'bf16'): raise UserError(f"unknown precision {precision!r} (auto, no, fp16, bf16)")
+    if precision == 'auto': return 'bf16' if torch.cuda.is_bf16_supported() else auto_else
     return precision
+
+def precision_note(
+    precision,               # the --precision asked for
+    device_id,               # the resolved device; -1 the CPU
+    amp=False,               # the seed's --amp
+):
+    "On the CPU, a half precision asked for (`--amp`, `--precision fp16|bf16`) is not used: say so in one note line (main process), once the work is under way, so a refused command still prints one line."
+    asked = '--amp' if amp else (f'--precision {precision}' if precision in ('fp16', 'bf16') else None)
+    if device_id < 0 and asked and is_main(): print(f"note: {asked} is for a GPU; on the CPU (--device_id -1) kdnli computes in float32", file=sys.stderr)
 
 def set_seed(seed):
     "Seed Python, NumPy and torch on every device (Accelerate's `set_seed`)."

@@ -7,15 +7,15 @@ from __future__ import annotations
 import contextlib, os, sys, time
 from pathlib import Path
 from dataclasses import dataclass
-from typing import Optional
+from typing import Literal, Optional
 import numpy as np
-from .core import (TBWriter, UserError, all_gather_object, as_device, atomic_path, barrier, check_flags, is_main, resolve_device, resolve_precision, run_cli,
+from .core import (TBWriter, UserError, all_gather_object, as_device, atomic_path, barrier, check_flags, is_main, precision_note, resolve_device, resolve_precision, run_cli,
                         start_processes, write_json)
 from .data import LABELS, TASKS
 from .models import DamagedCheckpoint, Experiment, ExperimentFlags, predict
 
 # %% auto #0
-__all__ = ['GLUE_FILES', 'metrics', 'paired_bootstrap', 'evaluate_checkpoint', 'predictions_path', 'evaluate_splits',
+__all__ = ['GLUE_FILES', 'metrics', 'paired_bootstrap', 'evaluate_checkpoint', 'predictions_path', 'best_of', 'evaluate_splits',
            'evaluate_experiment', 'honest_figure', 'predict_experiment', 'EvalConfig', 'evaluate', 'eval_cli']
 
 # %% ../nbs/07_eval.ipynb #89dac7a3
@@ -26,13 +26,16 @@ def metrics(
     names=None,              # class names in id order (default: MNLI's for 3 classes, else '0', '1', ...)
     f1:bool=False,           # also the F1 of class 1 (MRPC and QQP)
 ):
-    "Accuracy, per-class accuracy (recall) and the confusion matrix (rows: gold, columns: predicted; scikit-learn's); with `f1`, the F1 of class 1 (MRPC's and QQP's positive class, as GLUE scores them)."
+    "Accuracy, per-class accuracy (recall) and the confusion matrix (rows: gold, columns: predicted; scikit-learn's); with `f1`, the F1 of class 1 (MRPC's and QQP's positive class, as GLUE scores them). Unlabelled rows (gold -1) count nowhere: `n` is the rows scored; with none, the scores are None."
     from sklearn.metrics import confusion_matrix, f1_score
     pred, label, names = np.asarray(pred), np.asarray(label), names or (LABELS if num_class == 3 else [str(i) for i in range(num_class)])
-    cm = confusion_matrix(label, pred, labels=list(range(num_class))).astype(np.int64)
+    if pred.shape != label.shape: raise UserError(f"metrics: {len(pred)} predictions for {len(label)} gold labels")
+    pred, label = pred[label >= 0], label[label >= 0]
+    cm = confusion_matrix(label, pred, labels=list(range(num_class))).astype(np.int64) if len(label) else np.zeros((num_class, num_class), np.int64)
     per = {names[c]: (float(cm[c, c] / cm[c].sum()) if cm[c].sum() else None) for c in range(num_class)}
-    out = {'accuracy': float((pred == label).mean()) if len(label) else 0.0, 'per_class': per, 'confusion': cm.tolist(), 'n': int(len(label))}
-    return {**out, 'f1': float(f1_score(label, pred, pos_label=1, average='binary', zero_division=0))} if f1 else out
+    out = {'accuracy': float((pred == label).mean()) if len(label) else None, 'per_class': per, 'confusion': cm.tolist(), 'n': int(len(label))}
+    if not f1: return out
+    return {**out, 'f1': float(f1_score(label, pred, labels=[0, 1], pos_label=1, average='binary', zero_division=0)) if len(label) else None}
 
 # %% ../nbs/07_eval.ipynb #48db58fa
 def paired_bootstrap(
@@ -43,6 +46,7 @@ def paired_bootstrap(
     seed:int=0,              # random seed of the resamples
 ):
     "{'diff', 'lo', 'hi', 'n'}: accuracy of `a` minus `b` (per-row booleans on the same rows) and its `level` percentile interval from `n_boot` paired bootstrap resamples of the rows."
+    if not 0 < level < 1 or n_boot < 1: raise UserError(f"paired bootstrap: level {level} must be in (0, 1) and n_boot {n_boot} >= 1")
     a, b = np.asarray(correct_a, bool), np.asarray(correct_b, bool)
     if a.shape != b.shape or a.ndim != 1 or not len(a): raise UserError(f"paired bootstrap needs two equal-length rows of results, got {a.shape} and {b.shape}")
     n, up, down = len(a), int((a & ~b).sum()), int((~a & b).sum())
@@ -73,7 +77,7 @@ def evaluate_checkpoint(
         Path(keep).parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(keep) as tmp, open(tmp, 'wb') as fh: np.save(fh, pred.astype(np.int8))
     r = metrics(pred, sp.label, model.num_class, sp.names, 'f1' in E.task.metrics)
-    r['samples_per_s'] = round(len(sp) / (time.perf_counter() - t0), 1)
+    r['samples_per_s'], r['precision'] = round(len(sp) / (time.perf_counter() - t0), 1), precision
     return r
 
 def predictions_path(
@@ -103,11 +107,20 @@ def _results(E, dataset, sp, data_dir):
     out = {'dataset': dataset, 'fingerprint': sp.fingerprint, 'n': len(sp), 'data_dir': str(data_dir), 'checkpoints': dict(res.get('checkpoints', {}))}
     return {**out, 'other_data': other} if other else out
 
+def best_of(
+    cks:dict,                # results {step (a string): record}
+    metric='accuracy',       # the score that decides (a record without it: its accuracy)
+    steps=None,              # only these steps (ints); None: any
+):
+    "The best of `cks` among `steps` by `metric`, ties to the later step (the seed's): {'step', 'accuracy', metric}; None when none of `steps` has a result."
+    ok = [s for s in cks if steps is None or int(s) in steps]
+    if not ok: return None
+    b = max(ok, key=lambda s: (cks[s].get(metric, cks[s]['accuracy']), int(s)))
+    return {'step': int(b), 'accuracy': cks[b]['accuracy'], metric: cks[b].get(metric, cks[b]['accuracy'])}
+
 def _with_best(res, metric='accuracy', have=None):
-    "`res` with its best checkpoint by `metric` (the task's first; ties: the later one, as the seed) among the steps in `have` (those on disk; None: any). Results of deleted checkpoints stay in the file, never as the best."
-    cks = res['checkpoints']
-    best = max(sorted((s for s in cks if have is None or int(s) in have), key=int) or sorted(cks, key=int), key=lambda s: (cks[s].get(metric, cks[s]['accuracy']), int(s)))
-    return {**res, 'metric': metric, 'best': {'step': int(best), 'accuracy': cks[best]['accuracy'], metric: cks[best].get(metric, cks[best]['accuracy'])}}
+    "`res` with its best checkpoint by `metric` (the task's first) among the steps in `have` (those on disk and intact; None: any). Results of deleted or damaged checkpoints stay in the file, never as the best."
+    return {**res, 'metric': metric, 'best': best_of(res['checkpoints'], metric, have) or best_of(res['checkpoints'], metric)}
 
 def evaluate_splits(
     d,                       # experiment folder or `Experiment`
@@ -117,16 +130,16 @@ def evaluate_splits(
     min_step:int=0,          # only checkpoints with step >= this
     data_dir=None,           # data source (default: the experiment's)
     progress:bool=True,      # show progress bars
-    precision:str='auto',    # 'auto' (bf16 on a GPU that has it, else fp32), 'no', 'bf16' or 'fp16'
+    precision:str='auto',    # weights' precision: 'auto' (bf16 on a GPU that has it, else fp32), 'no', 'bf16' or 'fp16'
     skip_done:bool=False,    # skip (checkpoint, split) pairs already in eval_{dataset}.json
 ):
-    "Evaluate the checkpoints of experiment `d` on every split of `datasets`, each checkpoint loaded once for all of them (with `skip_done`, only what the files lack); merge into each `eval_{dataset}.json` after each checkpoint (under the folder's `eval` lock), keep the predictions (`predictions_path`), and return {dataset: its content}. A damaged checkpoint is skipped with a warning."
+    "Evaluate the checkpoints of experiment `d` on every split of `datasets`, each checkpoint loaded once for all of them (with `skip_done`, only what the files lack); merge into each `eval_{dataset}.json` after each checkpoint (under the folder's `eval` lock), keep the predictions (`predictions_path`), and return {dataset: its content, plus `steps`: the intact checkpoints >= `min_step` this call covered}. A damaged checkpoint is skipped with a warning, and is never the best."
     E = Experiment(d)
     datasets = list(dict.fromkeys(E.task.split_name(s) for s in ([datasets] if isinstance(datasets, str) else datasets)))
     every = E.checkpoints()
     cks, have = [(s, f) for s, f in every if s >= min_step], {s for s, _ in every}
     if not cks: raise UserError(f"{E}: no checkpoint" + (f" with step >= {min_step}" if min_step else '') + " to evaluate")
-    device_id = resolve_device(device_id); precision = resolve_precision(precision, device_id)
+    device_id = resolve_device(device_id); precision = resolve_precision(precision, device_id, auto_else='no')
     start_processes(device_id)                                        # several processes: each scores a share of the rows, the main one writes
     with E.lock('eval'):
         data = {ds: E.encode(ds, data_dir, progress) for ds in datasets}
@@ -150,16 +163,19 @@ def evaluate_splits(
                     keep = predictions_path(E, ds, step, sp.fingerprint) if is_main() else None
                     r = res[ds]['checkpoints'][str(step)] = evaluate_checkpoint(E, step, sp, enc, bs, device_id, precision, progress, model, keep)
                     if is_main():
-                        write_json(E.eval_path(ds), _with_best(res[ds], metric, have))  # after every checkpoint: a kill, or a damaged one later, loses nothing
+                        write_json(E.eval_path(ds), _with_best(res[ds], metric, have - set(damaged)))  # after every checkpoint: a kill, or a damaged one later, loses nothing
                         tb.add_scalar(f"{E.config['task']}/{ds}/accuracy", r['accuracy'], step)
+                        if 'f1' in r: tb.add_scalar(f"{E.config['task']}/{ds}/f1_score", r['f1'], step)   # the seed's tag for MRPC and QQP
                         print(f"checkpoint {step}" + (f" on {ds}" if len(datasets) > 1 else '') + f": accuracy {r['accuracy']:.6f}", file=sys.stderr)
                 del model
+        covered = sorted({s for s, _ in cks} - set(damaged))
         for ds in datasets:
-            if not res[ds]['checkpoints']: raise UserError(f"{E}: every checkpoint to evaluate is damaged (model-{damaged[0]} first); nothing was evaluated")
-            res[ds] = _with_best(res[ds], metric, have)
+            if not any(str(s) in res[ds]['checkpoints'] for s in covered):   # results of earlier runs on other steps do not answer this one
+                raise UserError(f"{E}: every checkpoint to evaluate is damaged (model-{damaged[0]} first); nothing was evaluated")
+            res[ds] = _with_best(res[ds], metric, have - set(damaged))
             if is_main(): write_json(E.eval_path(ds), res[ds])
         barrier()
-    return res
+    return {ds: {**r, 'steps': covered} for ds, r in res.items()}
 
 def evaluate_experiment(
     d,                       # experiment folder or `Experiment`
@@ -169,7 +185,7 @@ def evaluate_experiment(
     min_step:int=0,          # only checkpoints with step >= this
     data_dir=None,           # data source (default: the experiment's)
     progress:bool=True,      # show progress bars
-    precision:str='auto',    # 'auto' (bf16 on a GPU that has it, else fp32), 'no', 'bf16' or 'fp16'
+    precision:str='auto',    # weights' precision: 'auto' (bf16 on a GPU that has it, else fp32), 'no', 'bf16' or 'fp16'
     skip_done:bool=False,    # skip checkpoints already in eval_{dataset}.json
 ):
     "Evaluate the checkpoints of experiment `d` on one split (`evaluate_splits` for several); returns the content of its `eval_{dataset}.json`."
@@ -180,7 +196,9 @@ def honest_figure(d):
     E = Experiment(d)
     if len(E.task.dev) < 2: return None
     a, b = E.task.dev[:2]
-    m, mm = E.read_eval(a), E.read_eval(b)
+    try: m, mm = E.read_eval(a), E.read_eval(b)
+    except UserError as e:
+        print(f"warning: no figure across the dev splits: {e}", file=sys.stderr); return None
     if not (m and mm): return None
     metric, s = m.get('metric', 'accuracy'), str(m['best']['step'])
     if s not in mm['checkpoints']: return None
@@ -197,6 +215,7 @@ def predict_experiment(
     device_id:int=None,      # GPU index, -1 for the CPU
     data_dir=None,           # data source (default: the experiment's)
     progress:bool=True,      # show a progress bar
+    precision:str='auto',    # weights' precision, as `evaluate_splits`'s (the same numbers as its evaluation)
 ):
     "Write the GLUE server file of `dataset` (the task's file name; class names, or ids where GLUE wants them) from one checkpoint (`ckpt`, else the best on the first dev split, else the last); returns (its path, the step)."
     E = Experiment(d)
@@ -205,7 +224,8 @@ def predict_experiment(
     step, _ = E.pick(ckpt or None)
     device_id = resolve_device(device_id); start_processes(device_id)
     sp, enc = E.encode(dataset, data_dir, progress)
-    pred = predict(E.load_model(step, as_device(device_id)), enc, batch_size or 256, as_device(device_id), resolve_precision('auto', device_id), progress).argmax(-1).tolist()
+    precision = resolve_precision(precision, device_id, auto_else='no')
+    pred = predict(E.load_model(step, as_device(device_id), precision), enc, batch_size or 256, as_device(device_id), 'no', progress).argmax(-1).tolist()
     out = E/t.glue_file(dataset)
     with E.lock('eval'):
         if is_main():
@@ -225,6 +245,7 @@ class EvalConfig(ExperimentFlags):
     ckpt: int = 0                                   # only checkpoints with step >= this (with --predict: exactly this one)
     data_dir: Optional[str] = None                  # data directory (default: the experiment's)
     predict: bool = False                           # write the GLUE server file instead of scoring
+    precision: Literal['auto', 'no', 'bf16', 'fp16'] = 'auto'   # weights on a GPU: auto (bf16 where the GPU has it, else fp32), no (fp32), bf16, fp16
     no_progress: bool = False                       # no progress bar
     def check(self):
         super().check(); check_flags(self, [('batch_size', self.batch_size >= 0, '>= 0 (0: the training batch size)'), ('ckpt', self.ckpt >= 0, '>= 0')])
@@ -235,17 +256,18 @@ def evaluate(c: EvalConfig):
     if not names: raise UserError(f"--dataset {c.dataset!r}: name a split")
     if c.predict:
         if len(names) > 1: raise UserError(f"--dataset {c.dataset}: --predict writes one split's file; name one split")
-        out, step = predict_experiment(c.exp, c.dataset, c.ckpt, c.batch_size or None, c.device_id, c.data_dir, not c.no_progress)
+        out, step = predict_experiment(c.exp, c.dataset, c.ckpt, c.batch_size or None, c.device_id, c.data_dir, not c.no_progress, c.precision)
         if is_main(): print(f"wrote {out} (checkpoint {step})")
         return
-    rs = evaluate_splits(c.exp, names, c.batch_size or None, c.device_id, c.ckpt, c.data_dir, not c.no_progress)
+    rs = evaluate_splits(c.exp, names, c.batch_size or None, c.device_id, c.ckpt, c.data_dir, not c.no_progress, c.precision)
+    precision_note(c.precision, resolve_device(c.device_id))
     if not is_main(): return
     t = c.exp.task
-    for ds, r in rs.items():   # the seed's lines, each prefixed with its split when there are several
+    for ds, r in rs.items():   # the seed's lines over the checkpoints >= --ckpt, each prefixed with its split when there are several
         metric, pre = r.get('metric', 'accuracy'), f"{ds} " if len(rs) > 1 else ''
-        print(f"{pre}max {metric}: {r['best'][metric]:f}")
-        print(f"{pre}max {metric} checkpoint: {r['best']['step']}")
-        if metric != 'accuracy': print(f"{pre}accuracy at that checkpoint: {r['best']['accuracy']:f}")
+        for m in dict.fromkeys(('accuracy', metric)):                 # MRPC, QQP: the F1's own max too, as the seed's HEAD
+            b = best_of(r['checkpoints'], m, set(r['steps']))
+            print(f"{pre}max {m}: {b[m]:f}"); print(f"{pre}max {m} checkpoint: {b['step']}")
     if (h := honest_figure(c.exp)):
         a, b = t.dev[:2]
         print(f"selected on {a}: checkpoint {h['step']} ({a} {h[a]:f}), {b} {metric}: {h[b]:f}")

@@ -343,7 +343,7 @@ def trim_log(path, step):
     with atomic_path(path) as tmp: tmp.write_text(''.join(l + '\n' for l in keep))
 
 class LogCB(Callback):
-    "Mean loss parts, lr and samples/s every `every` updates (over every process), to JSONL and TensorBoard (by the main process)."
+    "Mean loss parts, lr and samples/s every `every` updates (over every process), to JSONL and TensorBoard (by the main process). A part is averaged over the micro-batches that computed it: a term switched on inside a window (`--cls_steps`, `--contrast_steps`) logs its own mean, not one diluted by the updates before it."
     order = 10
     def __init__(
         self,
@@ -362,17 +362,19 @@ class LogCB(Callback):
         if (st := getattr(self, '_restored', None)) is not None:        # resumed: the window the checkpoint was taken in goes on
             self.sums = {k: torch.tensor(v, dtype=torch.float32, device=l.device) for k, v in st['sums'].items()}
             self.n, self.samples, self.t0, self._restored = st['n'], st['samples'], time.perf_counter() - st['seconds'], None
-    def _reset(self): self.sums, self.n, self.samples, self.t0 = {}, 0, 0, time.perf_counter()
+            self.counts = st.get('counts') or {k: st['n'] for k in st['sums']}       # a checkpoint from before per-part counts: every part in every micro-batch
+    def _reset(self): self.sums, self.counts, self.n, self.samples, self.t0 = {}, {}, 0, 0, time.perf_counter()
     def state_dict(self):
         "The open window (saved in checkpoints, so a resumed run logs what the uninterrupted one did): this process's sums, updates, samples and seconds; None before `fit`."
         if not hasattr(self, 't0'): return None
-        return {'sums': {k: v.item() for k, v in self.sums.items()}, 'n': self.n, 'samples': self.samples, 'seconds': time.perf_counter() - self.t0}
+        return {'sums': {k: v.item() for k, v in self.sums.items()}, 'counts': dict(self.counts), 'n': self.n, 'samples': self.samples, 'seconds': time.perf_counter() - self.t0}
     def load_state_dict(self, st): self._restored = st
     def after_loss(self):
         l = self.learn
         for k, v in {'loss': l.loss, **l.parts}.items():
             v = v.detach().float() * l.scale if l.scale != 1 else v.detach().float()   # this process's share of the global batch mean
             self.sums[k] = self.sums[k] + v if k in self.sums else v.clone()   # a copy: a replayed CUDA graph overwrites its loss buffer in place
+            self.counts[k] = self.counts.get(k, 0) + 1                         # the same on every process: the weights are
         self.n += 1; self.samples += len(l.xb['labels'])
     def _global(self):
         "The window's sums and samples over every process."
@@ -387,7 +389,7 @@ class LogCB(Callback):
         l.check_finite()
         sums, samples = self._global()
         dt = time.perf_counter() - self.t0
-        rec = {'step': l.step, 'epoch': l.pos[0], **{k: round(v.item() / self.n, 6) for k, v in sums.items()},
+        rec = {'step': l.step, 'epoch': l.pos[0], **{k: round(v.item() / self.counts[k], 6) for k, v in sums.items()},
                'lr': float(l.sched.get_last_lr()[0]), 'samples_per_s': round(samples / dt, 1), 'time': round(time.time(), 1)}
         self.last = rec
         if self.jsonl and l.is_main:

@@ -4,23 +4,56 @@
 
 # %% ../nbs/04_membank.ipynb #880cd59c
 from __future__ import annotations
-import json
+import json, sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Optional
 import torch
 import torch.nn.functional as F
 from .core import (Callback, Config, UserError, all_gather_object, as_device, atomic_path, barrier, check_flags, dist_active, is_main,
-                        resolve_device, run_cli, start_processes)
+                        precision_note, resolve_device, resolve_precision, run_cli, start_processes)
 from .models import Experiment, NLIOutput, forward_split, predict
 from .losses import student_vector
 
 # %% auto #0
-__all__ = ['check_rows', 'check_teacher', 'LogitsBank', 'teacher_over_split', 'BankConfig', 'build_logits_bank',
-           'build_logitsbank_cli', 'MemoryBank', 'bank_vectors', 'MembankConfig', 'build_memory_bank',
-           'build_membank_cli', 'BankTeacher', 'distinct_positions', 'NegativeSamplerCB', 'CRDBank', 'MomentumBankCB']
+__all__ = ['tensor_sha256', 'save_bank', 'read_checked', 'check_rows', 'check_teacher', 'LogitsBank', 'teacher_over_split',
+           'BankConfig', 'build_logits_bank', 'build_logitsbank_cli', 'bank_meta', 'MemoryBank', 'bank_vectors',
+           'MembankConfig', 'build_memory_bank', 'build_membank_cli', 'BankTeacher', 'distinct_positions',
+           'NegativeSamplerCB', 'CRDBank', 'MomentumBankCB']
 
 # %% ../nbs/04_membank.ipynb #65770764
+def tensor_sha256(t):
+    "SHA-256 of a tensor's bytes as stored (its dtype's raw layout, on the host)."
+    import hashlib
+    return hashlib.sha256(t.detach().cpu().contiguous().view(torch.uint8).numpy()).hexdigest()
+
+def save_bank(
+    tensors:dict,       # {name: tensor} to write
+    meta:dict,          # the bank's provenance, stored as the file's `kdnli` metadata with each tensor's SHA-256 added
+    path,               # the safetensors file (written whole or not at all)
+):
+    "Write a bank atomically, with the SHA-256 of every tensor in its metadata, so a damaged file is caught when read (its size and header alone say nothing of its values)."
+    from safetensors.torch import save_file
+    tensors = {k: v.contiguous().cpu() for k, v in tensors.items()}
+    meta = {**{k: v for k, v in meta.items() if k != 'path'}, 'sha256': {k: tensor_sha256(v) for k, v in tensors.items()}}
+    with atomic_path(path) as tmp: save_file(tensors, str(tmp), metadata={'kdnli': json.dumps(meta)})
+    return Path(path)
+
+def read_checked(
+    f,                  # an open `safe_open` file
+    name:str,           # the tensor to read
+    meta:dict,          # the file's metadata (`sha256`: {name: hex}; banks written before kdnli kept checksums have none: read unchecked)
+    where,              # the file as messages name it
+    builder:str,        # the command that rebuilds it
+    device='cpu',       # where the tensor goes once checked
+):
+    "Tensor `name` read to the host, checked against the SHA-256 written with it, then moved to `device` (one tensor at a time passes through host memory)."
+    t = f.get_tensor(name)
+    want = (meta.get('sha256') or {}).get(name)
+    if want is not None and tensor_sha256(t) != want:
+        raise UserError(f"{where}: {name} does not match the checksum written with it (the file is damaged); rebuild it with {builder}")
+    return t.to(device)
+
 def check_rows(
     where,              # the bank as the message names it (its path)
     rows,               # rows the bank holds
@@ -74,18 +107,17 @@ class LogitsBank:
         return self
     def to(self, device): self.logits = self.logits.to(device); return self
     def __call__(self, xb): return NLIOutput(self.logits[xb['index']])
-    def save(self, path):
-        from safetensors.torch import save_file
-        with atomic_path(path) as tmp:
-            save_file({'logits': self.logits.float().contiguous().cpu()}, str(tmp), metadata={'kdnli': json.dumps(self.meta)})
-        return Path(path)
+    def save(self, path): return save_bank({'logits': self.logits.float()}, self.meta, path)
     @classmethod
     def load(cls, path, device='cpu'):
         from safetensors import safe_open
         path = Path(path)
         if not path.is_file(): raise UserError(f"{path}: no such logits bank (build it with kdnli_build_logitsbank)")
         try:
-            with safe_open(str(path), 'pt', device=str(device)) as f: logits, meta = f.get_tensor('logits'), json.loads(f.metadata()['kdnli'])
+            with safe_open(str(path), 'pt', device='cpu') as f:
+                meta = json.loads(f.metadata()['kdnli'])
+                logits = read_checked(f, 'logits', meta, path, 'kdnli_build_logitsbank', device)
+        except UserError: raise
         except Exception as e: raise UserError(f"{path}: not a kdnli logits bank ({type(e).__name__})") from None
         return cls(logits, {**meta, 'path': str(path)})
 
@@ -150,14 +182,22 @@ def build_logitsbank_cli(argv=None):
     def main(_):
         c = BankConfig.from_argv(argv, 'kdnli_build_logitsbank', "Store a teacher checkpoint's logits for every example of a split (the seed's build_logitsbank.py).")
         dev = resolve_device(c.device_id); start_processes(dev)
-        b = build_logits_bank(c.teacher, c.ckpt, c.dataset, c.batch_size or 256, dev, c.data_dir, c.precision if dev >= 0 else 'no', not c.no_progress)
+        b = build_logits_bank(c.teacher, c.ckpt, c.dataset, c.batch_size or 256, dev, c.data_dir, resolve_precision(c.precision, dev), not c.no_progress)
+        precision_note(c.precision, dev)
         if is_main(): print(f"wrote {c.teacher.logits_bank_path(c.ckpt, c.dataset)}: {len(b):,} x {b.logits.shape[1]} logits, fingerprint {b.fingerprint}")
     run_cli(main)
 
 # %% ../nbs/04_membank.ipynb #15bc37ce
+def bank_meta(path):
+    "The `kdnli` metadata of the bank file `path` (its header only, no tensor read), or None when it cannot be read."
+    from safetensors import safe_open
+    try:
+        with safe_open(str(path), 'pt', device='cpu') as f: return json.loads(f.metadata()['kdnli'])
+    except Exception: return None
+
 class MemoryBank:
     "Frozen teacher vectors per layer: {layer: (N, D) half tensor, rows L2-normalised}, with their provenance."
-    def __init__(self, layers, meta): self.layers, self.meta = dict(layers), dict(meta)
+    def __init__(self, layers, meta): self.layers, self.meta, self.kept = dict(layers), dict(meta), False
     def layer(self, l):
         if l not in self.layers: raise UserError(f"{self.meta.get('path', 'memory bank')}: no layer {l} (has {sorted(self.layers)}); rebuild with --layer_wise")
         return self.layers[l]
@@ -199,11 +239,7 @@ class MemoryBank:
         if have != kind: raise UserError(f"{self.meta.get('path', 'memory bank')}: holds {have} vectors; {why} (build it with --embedding_type {kind} --layer_wise)")
         return self
     def nbytes(self): return sum(v.numel() * v.element_size() for v in self.layers.values())
-    def save(self, path):
-        from safetensors.torch import save_file
-        with atomic_path(path) as tmp:
-            save_file({f'layer{l}': v.contiguous().cpu() for l, v in self.layers.items()}, str(tmp), metadata={'kdnli': json.dumps(self.meta)})
-        return Path(path)
+    def save(self, path): return save_bank({f'layer{l}': v for l, v in self.layers.items()}, self.meta, path)
     @classmethod
     def load(
         cls,
@@ -211,16 +247,21 @@ class MemoryBank:
         device='cpu',       # where its tensors are read to
         layers=None,        # read only these layers (1-based; a missing one is refused); None: all
     ):
-        "Read the bank (or only `layers` of it) straight onto `device` (no other allocation)."
+        "Read the bank (or only `layers` of it) onto `device`, each layer checked against its checksum and its shape (every layer N x D) on the way."
         from safetensors import safe_open
         path = Path(path)
         if not path.is_file(): raise UserError(f"{path}: no such memory bank (build it with kdnli_build_membank)")
         try:
-            with safe_open(str(path), 'pt', device=str(device)) as f:
+            with safe_open(str(path), 'pt', device='cpu') as f:
                 meta, have = json.loads(f.metadata()['kdnli']), sorted(int(k[5:]) for k in f.keys())
                 missing = sorted(set(layers or ()) - set(have))
                 if missing: raise UserError(f"{path}: no layer {missing[0]} (has {have}); rebuild it with kdnli_build_membank --layer_wise")
-                out = {l: f.get_tensor(f'layer{l}') for l in (have if layers is None else sorted(set(layers)))}
+                out, shape = {}, None
+                for l in (have if layers is None else sorted(set(layers))):
+                    v = out[l] = read_checked(f, f'layer{l}', meta, path, 'kdnli_build_membank', device)
+                    shape = shape or tuple(v.shape)
+                    if v.ndim != 2 or tuple(v.shape) != shape or meta.get('n', shape[0]) != shape[0]:
+                        raise UserError(f"{path}: layer {l} is {tuple(v.shape)}, the bank's layers are {(meta.get('n', shape[0]), shape[1])}: the file is cut or damaged; rebuild it with kdnli_build_membank")
         except UserError: raise
         except Exception as e: raise UserError(f"{path}: not a kdnli memory bank ({type(e).__name__})") from None
         return cls(out, {**meta, 'path': str(path)})
@@ -259,19 +300,29 @@ def build_memory_bank(
     precision='no',     # 'bf16' or 'fp16' casts the teacher's weights; 'no' keeps them (the bank is fp16 either way)
     progress=True,      # show progress bars
 ):
-    "Run teacher checkpoint `ckpt` of experiment `d` over `dataset` in eval mode and store its normalised vectors per layer."
+    "Run teacher checkpoint `ckpt` of experiment `d` over `dataset` in eval mode and store its normalised vectors per layer; a bank already there from the same weights, data, length and precision that holds these layers is kept (a build without --layer_wise never replaces a layer-wise one)."
     if kind not in ('cls', 'mean', 'pooler'): raise UserError(f"unknown --embedding_type {kind!r} (cls, mean, pooler)")
     E = Experiment(d); E.config
     with E.lock('banks'):
         E, sp, enc, model = teacher_over_split(E, ckpt, dataset, device_id, data_dir, precision, progress)
-        L = model.n_layers
+        L, path = model.n_layers, E.membank_path(ckpt, kind, dataset)
         layers = [0] if kind == 'pooler' else (list(range(1, L + 1)) if layer_wise else [L])
-        out = bank_vectors(model, enc, layers, kind, batch_size, as_device(device_id), progress)
         meta = {'fingerprint': sp.fingerprint, 'dataset': dataset, 'teacher': E.name, 'ckpt': ckpt, 'kind': kind,
                 'layers': layers, 'n': len(sp), 'dim': model.config.hidden_size, 'teacher_layers': L, 'teacher_weights': E.weights_id(ckpt),
-                'max_seq_len': E.config['max_seq_len']}
+                'max_seq_len': E.config['max_seq_len'], 'precision': precision}
+        kept = None
+        if is_main() and path.exists():                                # the main process decides for all
+            same = ('fingerprint', 'teacher_weights', 'kind', 'max_seq_len', 'precision', 'n', 'dim')
+            old = bank_meta(path)
+            if old is not None and all(old.get(k) == meta[k] for k in same) and set(layers) <= set(old.get('layers', ())):
+                try: kept = MemoryBank.load(path, layers=layers)      # its checksums checked; damaged: built again
+                except UserError: kept = None
+        if all_gather_object(kept is not None)[0]:
+            if kept is not None: kept.kept = True; print(f"{path}: already holds layers {layers} of this teacher on this data; kept", file=sys.stderr)
+            barrier(); return kept
+        out = bank_vectors(model, enc, layers, kind, batch_size, as_device(device_id), progress)
         bank = MemoryBank(out, meta) if out else None                  # with several processes only the main one holds (and writes) the bank
-        if bank is not None: bank.save(E.membank_path(ckpt, kind, dataset))
+        if bank is not None: bank.save(path)
         barrier()
     return bank
 
@@ -281,8 +332,9 @@ def build_membank_cli(argv=None):
         c = MembankConfig.from_argv(argv, 'kdnli_build_membank', "Store a teacher's normalised per-layer vectors for every example (the seed's build_membank.py).")
         dev = resolve_device(c.device_id); start_processes(dev)
         b = build_memory_bank(c.teacher, c.ckpt, c.dataset, c.embedding_type, c.layer_wise, c.batch_size or 256, dev, c.data_dir,
-                              c.precision if dev >= 0 else 'no', not c.no_progress)
-        if b is not None: print(f"wrote {c.teacher.membank_path(c.ckpt, c.embedding_type, c.dataset)}: layers {b.meta['layers']}, {len(b):,} x {b.dim} fp16 ({b.nbytes() / 2**20:.1f} MiB)")
+                              resolve_precision(c.precision, dev), not c.no_progress)
+        precision_note(c.precision, dev)
+        if b is not None: print(f"{'kept' if b.kept else 'wrote'} {c.teacher.membank_path(c.ckpt, c.embedding_type, c.dataset)}: layers {b.meta['layers']}, {len(b):,} x {b.dim} fp16 ({b.nbytes() / 2**20:.1f} MiB)")
     run_cli(main)
 
 # %% ../nbs/04_membank.ipynb #f0c62a55

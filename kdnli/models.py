@@ -17,7 +17,8 @@ from .data import LABELS, collate, encode_split, get_task, load_tokenizer, synth
 __all__ = ['TINY', 'CONFIG_VERSION', 'tiny_tokenizer_dir', 'NLIOutput', 'id2label', 'NLIModel', 'build_model', 'no_hf_bars',
            'save_hf', 'fit_tokenizer_config', 'save_model', 'DamagedCheckpoint', 'verify_checkpoint',
            'convert_old_weights', 'load_weights', 'load_model', 'count_params', 'max_positions', 'check_seq_len',
-           'forward_split', 'predict', 'minilm_dir', 'layer_map', 'build_student', 'Experiment', 'ExperimentFlags']
+           'forward_split', 'predict', 'minilm_dir', 'layer_map', 'build_student', 'FlagsDiffer', 'Experiment',
+           'ExperimentFlags']
 
 # %% ../nbs/02_models.ipynb #b4858f7d
 TINY = {  # name: BERT shape
@@ -425,6 +426,12 @@ def build_student(
 # %% ../nbs/02_models.ipynb #cf7331be
 CONFIG_VERSION = 1
 
+class FlagsDiffer(UserError):
+    "A `--resume` refused because flags differ from the run's: `diff` is {flag: (the run's value, the new value)}, so a command that sets them under other names (the pipeline) can say it in its own."
+    def __init__(self, path, diff):
+        self.path, self.diff = path, diff
+        super().__init__(f"--resume: these flags differ from the run in {path}: " + ', '.join(f"{k} ({a} -> {b})" for k, (a, b) in diff.items()))
+
 class Experiment:
     "One experiment folder and everything in it: config, tokenizer, checkpoints `model-{step}`, banks, evaluations."
     def __init__(self, path): self.path, self._cfg, self._tok = Path(path), None, None
@@ -484,9 +491,14 @@ class Experiment:
 
     def eval_path(self, split): return self.path/f'eval_{split}.json'
     def read_eval(self, split):
-        "The content of `eval_{split}.json` ({} before the first evaluation)."
+        "The content of `eval_{split}.json` ({} before the first evaluation); a file of another shape is refused in one line, like a cut one."
         f = self.eval_path(split)
-        return read_json(f, 'evaluation') if f.exists() else {}
+        if not f.exists(): return {}
+        r = read_json(f, 'evaluation')
+        cks = r.get('checkpoints') if isinstance(r, dict) else None
+        if not (isinstance(cks, dict) and all(k.isdigit() and isinstance(v, dict) and isinstance(v.get('accuracy'), (int, float)) for k, v in cks.items())):
+            raise UserError(f"{f}: not a kdnli evaluation ({{'checkpoints': {{step: {{'accuracy': ...}}}}}}): damaged")
+        return r
     def best(self, split=None):
         "The step of the best evaluated checkpoint on `split` (default: the task's first dev split; ties: the later one), or None."
         return self.read_eval(split or self.task.dev[0]).get('best', {}).get('step')
@@ -579,8 +591,8 @@ class Experiment:
     def _same_flags(self, config, keys):
         "Refuse a --resume whose `keys` differ between `config` and the run's."
         old = self.config
-        diff = [k for k in keys if old.get(k) != config.get(k)]
-        if diff: raise UserError(f"--resume: these flags differ from the run in {self.path}: " + ', '.join(f"{k} ({old.get(k)} -> {config.get(k)})" for k in diff))
+        diff = {k: (old.get(k), config.get(k)) for k in keys if old.get(k) != config.get(k)}
+        if diff: raise FlagsDiffer(self.path, diff)
     def _taken(self, ck):
         raise everywhere(UserError(f"{self.path} already has checkpoints ({', '.join(p.name for _, p in ck[-3:])}); pass --resume to continue that run, --overwrite to replace it, or pick another --experiment"))
     def check_start(

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_pipeline.ipynb #94aed38e
 from __future__ import annotations
-import html, inspect, platform, sys, time
+import contextlib, html, inspect, platform, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -12,19 +12,19 @@ import numpy as np
 import torch
 from .core import Config, UserError, api_only, as_device, atomic_path, check_flags, check_out_dir, read_json, resolve_device, resolve_precision, run_cli, write_json
 from .data import get_task, load_split, resolve_data_dir, synthetic_dir, synthetic_made, synthetic_settings
-from .models import TINY, Experiment, count_params, layer_map, no_hf_bars, predict
-from .membank import LogitsBank, MemoryBank, build_logits_bank, build_memory_bank
+from .models import TINY, Experiment, FlagsDiffer, count_params, layer_map, no_hf_bars, predict
+from .membank import LogitsBank, build_logits_bank, build_memory_bank
 from .trainers import ContrastConfig, DistillConfig, FineTuneConfig, LayerwiseContrastConfig, contrast_distill, distill, fine_tune
 from .eval import evaluate_checkpoint, evaluate_splits, paired_bootstrap, predictions_path
 from .plots import MODEL_NAMES, cls_embeddings, model_style, plot_confusion, plot_curves, plot_embeddings, plot_methods, reduce_2d, save_figure, subsample
 from .deploy import export_model
 
 # %% auto #0
-__all__ = ['METHOD_NAMES', 'SPEED_KEYS', 'FIG_TITLES', 'PipelineConfig', 'DemoConfig', 'teacher_depth', 'prepare_data',
-           'train_teacher', 'build_banks', 'student_config', 'distill_student', 'train_students', 'measure_speeds',
-           'dev_correct', 'majority_baseline', 'machine_name', 'result_rows', 'compare_to_ce', 'seed_comparison',
-           'make_figures', 'export_best', 'run_pipeline', 'findings', 'use_student', 'write_report', 'demo_cli',
-           'pipeline_cli']
+__all__ = ['METHOD_NAMES', 'PIPELINE_FLAGS', 'SPEED_KEYS', 'FIG_TITLES', 'PipelineConfig', 'DemoConfig', 'teacher_depth',
+           'prepare_data', 'teacher_config', 'train_teacher', 'build_banks', 'student_config', 'distill_student',
+           'student_runs', 'train_students', 'check_reuse', 'measure_speeds', 'dev_correct', 'majority_baseline',
+           'machine_name', 'result_rows', 'compare_to_ce', 'seed_comparison', 'make_figures', 'export_best',
+           'run_pipeline', 'findings', 'use_student', 'write_report', 'demo_cli', 'pipeline_cli']
 
 # %% ../nbs/10_pipeline.ipynb #503ddd1a
 @dataclass(kw_only=True)
@@ -133,29 +133,30 @@ def _common(c, experiment):
     runs = Path(c.out)/'runs'
     return dict(model='bert', task=c.task, runs_dir=runs, device_id=c.device_id, resume=Experiment.at(runs, experiment, 'bert', c.task).path.is_dir(), no_progress=c.no_progress)
 
-def train_teacher(c, data_dir):
-    "The teacher: `kdnli_fine_tune` with the pipeline's settings (and `teacher_flags`)."
+def teacher_config(c, data_dir):
+    "The teacher's `kdnli_fine_tune` config: the pipeline's settings (and `teacher_flags`)."
     s = c.teacher_steps
-    return fine_tune(FineTuneConfig(**{**_common(c, 'teacher'), **dict(experiment='teacher', ptrain_ver=c.ptrain_ver, dataset='train', data_dir=data_dir, text_columns=c.text_columns, label_column=c.label_column,
-                                       batch_size=c.batch_size, lr=c.teacher_lr, max_seq_len=c.max_seq_len, total_step=s,
-                                       warmup_step=c.teacher_warmup if c.teacher_warmup is not None else s // 10, ckpt_step=-(-s // c.ckpts_per_run),
-                                       log_step=max(1, s // 20), seed=c.seed), **(c.teacher_flags or {})}))
+    return FineTuneConfig(**{**_common(c, 'teacher'), **dict(experiment='teacher', ptrain_ver=c.ptrain_ver, dataset='train', data_dir=data_dir, text_columns=c.text_columns, label_column=c.label_column,
+                             batch_size=c.batch_size, lr=c.teacher_lr, max_seq_len=c.max_seq_len, total_step=s,
+                             warmup_step=c.teacher_warmup if c.teacher_warmup is not None else s // 10, ckpt_step=-(-s // c.ckpts_per_run),
+                             log_step=max(1, s // 20), seed=c.seed), **(c.teacher_flags or {})})
 
-def _bank_ok(load, path, fingerprint):
-    try: return load(path).fingerprint == fingerprint
-    except UserError: return False
+def train_teacher(c, data_dir):
+    "The teacher, trained (or reused) with `teacher_config`."
+    with _flags_named(c, 'teacher', 'the teacher'): return fine_tune(teacher_config(c, data_dir))
 
 def build_banks(
     c:PipelineConfig,          # the pipeline's settings
     T:Experiment,            # the trained teacher
     data_dir,                # the data source
 ):
-    "The teacher's logits bank and (for patient KD and the contrastive methods) its layer-wise memory bank, unless built already from this data."
+    "The teacher's logits bank and (for patient KD and the contrastive methods) its layer-wise memory bank, unless built already from this data (the memory bank's builder keeps a bank that holds every layer, its checksums checked)."
     P, s = not c.no_progress, c.teacher_steps
     sp, _ = T.encode('train', data_dir, P)
-    if not _bank_ok(LogitsBank.load, T.logits_bank_path(s), sp.fingerprint):
-        build_logits_bank(T, s, 'train', c.eval_batch_size, c.device_id, data_dir, progress=P)
-    if any(m in c.method_list for m in ('pkd', 'contrast', 'layerwise', 'crd')) and not _bank_ok(MemoryBank.load, T.membank_path(s, 'cls'), sp.fingerprint):
+    try: ok = LogitsBank.load(T.logits_bank_path(s)).fingerprint == sp.fingerprint
+    except UserError: ok = False                                        # none yet, or damaged: built
+    if not ok: build_logits_bank(T, s, 'train', c.eval_batch_size, c.device_id, data_dir, progress=P)
+    if any(m in c.method_list for m in ('pkd', 'contrast', 'layerwise', 'crd')):
         build_memory_bank(T, s, 'train', 'cls', layer_wise=True, batch_size=c.eval_batch_size, device_id=c.device_id, data_dir=data_dir, progress=P)
 
 def student_config(
@@ -182,18 +183,49 @@ def distill_student(sc):
     "Train the student of config `sc` (a `student_config`) with its command; returns its experiment."
     return distill(sc) if isinstance(sc, DistillConfig) else contrast_distill(sc)
 
+def student_runs(c):
+    "Every student run of the pipeline as (experiment, method, seed): each method's, then CE only and KD again for each extra seed."
+    runs = [(m, m, c.seed) for m in c.method_list]
+    if c.compare_seeds > 1 and {'ce', 'kd'} <= set(c.method_list):   # one seed cannot settle a half-point difference
+        runs += [(f'{m}_seed{s}', m, s) for s in range(c.seed + 1, c.seed + c.compare_seeds) for m in ('ce', 'kd')]
+    return runs
+
 def train_students(c):
-    "Every method's student, and CE only and KD again for each extra seed: ({name: experiment}, {name: experiment} of the extra seeds)."
-    dirs, extra, methods = {}, {}, c.method_list
-    for i, m in enumerate(methods):
-        _say(f"[4/8] student {i + 1}/{len(methods)}: {METHOD_NAMES[m]}", not c.no_progress)
-        dirs[m] = distill_student(student_config(c, m, m, c.seed))
-    if c.compare_seeds > 1 and {'ce', 'kd'} <= set(methods):   # one seed cannot settle a half-point difference
-        for s in range(c.seed + 1, c.seed + c.compare_seeds):
-            for m in ('ce', 'kd'):
-                _say(f"[4/8] {METHOD_NAMES[m]}, seed {s}", not c.no_progress)
-                extra[f'{m}_seed{s}'] = distill_student(student_config(c, m, f'{m}_seed{s}', s))
+    "Every student of `student_runs`: ({name: experiment} of each method, {name: experiment} of the extra seeds)."
+    dirs, extra, n = {}, {}, len(c.method_list)
+    for i, (e, m, s) in enumerate(student_runs(c)):
+        _say(f"[4/8] student {i + 1}/{n}: {METHOD_NAMES[m]}" if e == m else f"[4/8] {METHOD_NAMES[m]}, seed {s}", not c.no_progress)
+        with _flags_named(c, 'student', _student_name(e, m, s)): (dirs if e == m else extra)[e] = distill_student(student_config(c, m, e, s))
     return dirs, extra
+
+PIPELINE_FLAGS = {   # a run's config key -> the pipeline flag that sets it, so a refused rerun names the flag the user typed
+    'teacher': dict(ptrain_ver='--ptrain_ver', batch_size='--batch_size', lr='--teacher_lr', max_seq_len='--max_seq_len', total_step='--teacher_steps',
+                    warmup_step='--teacher_warmup', seed='--seed'),
+    'student': dict(batch_size='--batch_size', lr='--student_lr', total_step='--student_steps', warmup_step='--student_warmup', num_hidden_layers='--student_layers',
+                    layer_map='--layer_map', softmax_temp='--softmax_temp', objective='--soft_weight or --mu', soft_label_weight='--soft_weight',
+                    neg_num='--neg_num', contrast_temp='--contrast_temp', contrast_weight='--contrast_weight', bank_momentum='--bank_momentum',
+                    crd_dim='--crd_dim', tckpt='--teacher_steps', seed='--seed', max_seq_len='--max_seq_len')}
+
+def _student_name(e, m, s): return f"the {METHOD_NAMES[m]} student" + (f" of seed {s}" if e != m else '')
+
+@contextlib.contextmanager
+def _flags_named(c, kind, name):
+    "A rerun refused by a run of `kind` (teacher or student) because its flags differ, said in the pipeline's own flags (the inner command names its own: `lr`, not `--teacher_lr`)."
+    try: yield
+    except FlagsDiffer as err:
+        diff, flags = dict(err.diff), PIPELINE_FLAGS[kind]
+        if 'total_step' in diff and getattr(c, f'{kind}_warmup') is None: diff.pop('warmup_step', None)   # the default warmup follows the steps: said once
+        said = ', '.join(f"{flags.get(k, f'{kind}_flags {k!r}')} ({a} -> {b})" for k, (a, b) in diff.items())
+        raise UserError(f"--out {c.out}: {name} there was trained with other settings: {said}; give the same settings to reuse it, or another --out") from None
+
+def check_reuse(
+    c:PipelineConfig,          # the pipeline's settings
+    data_dir,                # the data source
+):
+    "Refuse, before any work, a rerun into `c.out` whose teacher or a student was trained there with other settings known from the flags alone (the rest, like a student's loss terms, are refused when that run starts), in the pipeline's own flags."
+    with _flags_named(c, 'teacher', 'the teacher'): teacher_config(c, data_dir).check_start()
+    for e, m, s in student_runs(c):
+        with _flags_named(c, 'student', _student_name(e, m, s)): student_config(c, m, e, s).check_start()
 
 def measure_speeds(
     models:dict,             # {name: (experiment, step)}
@@ -234,7 +266,7 @@ def dev_correct(
         for s in c.splits:
             sp, enc = E.encode(s, data_dir, False)
             f = predictions_path(E, s, r['step'], sp.fingerprint)
-            if not f.exists(): evaluate_checkpoint(E, r['step'], sp, enc, c.eval_batch_size, c.device_id, resolve_precision('auto', c.device_id), False, keep=f)
+            if not f.exists(): evaluate_checkpoint(E, r['step'], sp, enc, c.eval_batch_size, c.device_id, resolve_precision('auto', c.device_id, auto_else='no'), False, keep=f)
             out[r['name']][s] = np.load(f) == np.asarray(sp.label)
     return out
 
@@ -383,7 +415,7 @@ def run_pipeline(
     t_start, timings, marks = time.time(), {}, [time.time()]
     def stage(name):   # seconds since the previous stage ended
         marks.append(time.time()); timings[name] = round(marks[-1] - marks[-2], 1)
-    _say("[1/8] data", P); data_dir = prepare_data(c); stage('data')
+    _say("[1/8] data", P); data_dir = prepare_data(c); check_reuse(c, data_dir); stage('data')
     _say(f"[2/8] teacher: {c.ptrain_ver}, {c.teacher_steps} updates", P); T = train_teacher(c, data_dir); stage('teacher')
     _say("[3/8] logits bank and layer-wise memory bank", P); build_banks(c, T, data_dir); stage('banks')
     dirs, extra = train_students(c); dirs = {'teacher': T, **dirs}; stage('students')

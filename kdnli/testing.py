@@ -41,10 +41,12 @@ def start_cmd(
     cmd,                     # an installed console script, e.g. `kdnli_fine_tune`
     *argv,                   # its command-line arguments (each passed through `str`)
     env=None,                # extra environment variables, over `os.environ`, `HF_HUB_OFFLINE=1` and `TOKENIZERS_PARALLELISM=false`
+    stderr_to=None,          # a file its standard error is written to (read it once the process has ended); None: discarded
 ):
-    "Start the installed command `cmd` in the background (output discarded); returns its `Popen`, to poll, wait for or kill."
+    "Start the installed command `cmd` in the background (output discarded, or its standard error written to `stderr_to`); returns its `Popen`, to poll, wait for or kill."
     args, env = _cmd_line(cmd, argv, env)
-    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    if stderr_to is None: return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    with open(stderr_to, 'wb') as err: return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err, env=env)   # the child keeps its own copy of the file
 
 def tiny_teacher(
     runs_dir,                # the folder the experiment folder is made in (`--runs_dir`)

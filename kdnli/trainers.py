@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Optional
 import numpy as np
 import torch
-from .core import (Config, UserError, as_device, check_flags, check_out_dir, check_same_everywhere, derived, everywhere, is_main, kdnli_version, resolve_device, resolve_precision, run_cli,
+from .core import (Config, UserError, as_device, check_flags, check_out_dir, check_same_everywhere, derived, everywhere, is_main, kdnli_version, precision_note, resolve_device, resolve_precision, run_cli,
                         set_seed, start_processes, world_size)
 from .data import DEFAULT_DATA_DIR, Batches, encode, encode_split, get_task, hub_source, load_split
 from .models import CONFIG_VERSION, Experiment, build_model, build_student, check_seq_len, layer_map
@@ -19,13 +19,13 @@ from .learner import CheckpointCB, LiveTeacher, Learner, LogCB, OptimConfig, Pro
 
 # %% auto #0
 __all__ = ['TERM_PARAMS', 'TERM_ORDER', 'METHODS', 'HIDDEN_TERMS', 'LOGIT_TERMS', 'CLS_DELAYED', 'RunConfig', 'TrainConfig',
-           'weight_of', 'build_objective', 'check_learns', 'delayed', 'FineTuneConfig', 'Job', 'make_batches', 'train',
-           'announce', 'fine_tune', 'fine_tune_cli', 'TeacherFlags', 'KDFlags', 'StudentFlags', 'StudentConfig',
-           'DistillConfig', 'distill_terms', 'teacher_info', 'make_teacher', 'load_cls_bank', 'make_student',
-           'start_student', 'distill', 'distill_cli', 'FromCheckpointConfig', 'TrainSCLConfig', 'TrainKDConfig',
-           'set_dropout', 'load_source', 'train_scl', 'train_kd', 'train_scl_cli', 'train_kd_cli', 'ContrastConfig',
-           'LayerwiseContrastConfig', 'contrast_pairs', 'check_negatives', 'contrast_distill', 'contrast_distill_cli',
-           'layerwise_contrast_distill_cli']
+           'weight_of', 'build_objective', 'term_weights', 'check_learns', 'delayed', 'FineTuneConfig', 'Job',
+           'make_batches', 'train', 'announce', 'fine_tune', 'fine_tune_cli', 'TeacherFlags', 'KDFlags', 'StudentFlags',
+           'StudentConfig', 'DistillConfig', 'distill_terms', 'teacher_info', 'make_teacher', 'load_cls_bank',
+           'make_student', 'start_student', 'distill', 'distill_cli', 'FromCheckpointConfig', 'TrainSCLConfig',
+           'TrainKDConfig', 'set_dropout', 'load_source', 'train_scl', 'train_kd', 'train_scl_cli', 'train_kd_cli',
+           'ContrastConfig', 'LayerwiseContrastConfig', 'contrast_pairs', 'check_negatives', 'contrast_distill',
+           'contrast_distill_cli', 'layerwise_contrast_distill_cli']
 
 # %% ../nbs/06_trainers.ipynb #55c76bd7
 @dataclass(kw_only=True)
@@ -84,9 +84,12 @@ class TrainConfig(OptimConfig, RunConfig):
         return get_task(self.task, self.text_columns, self.label_column, self.labels)
     @property
     def exp(self): return Experiment.at(self.runs_dir, self.experiment, self.model, self.task)
+    def loss_terms(self):
+        "The loss terms these flags train with: {name: weight, or the name of the flag that holds it} (see `build_objective`)."
+        return {'ce': 1.0}
     def check_start(self):
-        "What `Experiment.start` would refuse for these flags (a run in the folder, its checkpoints, changed flags), said before any data is read or model loaded."
-        self.exp.check_start(self.to_dict(), self.resume_keys, self.resume, self.overwrite)
+        "What `Experiment.start` would refuse for these flags (a run in the folder, its checkpoints, changed flags, loss weights included), said before any data is read or model loaded."
+        self.exp.check_start({**self.to_dict(), 'objective': repr(Objective(**term_weights(self, self.loss_terms())))}, self.resume_keys, self.resume, self.overwrite)
     def devices(self):
         "(device_id, precision) resolved on this machine."
         d = resolve_device(self.device_id)
@@ -122,9 +125,15 @@ def build_objective(
     built=None,               # what the command built for the terms' parameters: 'layers', 'proj', 'bank', 'pairs', 'crd'; None: nothing
 ):
     "The `Objective` of a table of terms {name: weight or flag name} under config `c`; `built` holds what parameters need (layers, proj, bank, pairs, crd)."
+    return Objective(**{n: (w, TERM_PARAMS[n](c, built or {}) if n in TERM_PARAMS else {}) for n, w in term_weights(c, terms).items()})
+
+def term_weights(
+    c,                        # config the flag-named weights are read from
+    terms,                    # {term name: weight or flag name}
+):
+    "{term: weight} of `terms` under `c`, in `TERM_ORDER` (the order an objective sums, logs and prints them); refused in one line when there is no term or every weight is 0."
     if not terms: raise UserError("nothing to learn: pass --use_classify_loss and/or --use_hidden_loss (or a --method)")
-    rows = check_learns({n: weight_of(c, terms[n]) for n in sorted(terms, key=TERM_ORDER.index)})
-    return Objective(**{n: (w, TERM_PARAMS[n](c, built or {}) if n in TERM_PARAMS else {}) for n, w in rows.items()})
+    return check_learns({n: weight_of(c, terms[n]) for n in sorted(terms, key=TERM_ORDER.index)})
 
 def check_learns(
     weights:dict,             # {term: weight}
@@ -203,6 +212,7 @@ def train(c, job):
         if learn.step >= c.total_step:
             if is_main(): print(f"{E} is already complete ({learn.step} steps)", file=sys.stderr)
             return E
+        precision_note(c.precision, device_id, c.amp)
         learn.fit()
     return E
 
@@ -212,10 +222,10 @@ def announce(E):
 
 def fine_tune(c: FineTuneConfig):
     "Run `kdnli_fine_tune`; returns the experiment."
+    c.check_start()                                                  # before the data is read and the model built
     device_id, precision = c.devices()
     if device_id >= 0 and c.batching != 'fixed' and not c.cuda_graph:
         torch.backends.cuda.enable_cudnn_sdp(False)   # cuDNN attention re-plans for every new shape: 2x slower with dynamic padding (bench/)
-    c.check_start()                                                  # before the data is read and the model built
     set_seed(c.seed)
     sp = load_split(c.data_dir, c.dataset, c.task_spec())            # a pair task learns its classes here
     if c.num_class is not None and c.num_class != len(sp.names):
@@ -223,7 +233,7 @@ def fine_tune(c: FineTuneConfig):
     c = c.replace(num_class=len(sp.names), labels=list(sp.names))
     model, tok = build_model(c.ptrain_ver, c.num_class, c.dropout, labels=sp.names)
     check_seq_len(model, c.max_seq_len)                              # before tokenizing: not at the first long example, hours in
-    return train(c, Job(model, tok, sp, encode(sp, tok, c.max_seq_len, not c.no_progress), build_objective(c, {'ce': 1.0})))
+    return train(c, Job(model, tok, sp, encode(sp, tok, c.max_seq_len, not c.no_progress), build_objective(c, c.loss_terms())))
 
 def fine_tune_cli(argv=None):
     "Command `kdnli_fine_tune`."
@@ -297,6 +307,7 @@ class DistillConfig(TeacherFlags, KDFlags, StudentFlags, StudentConfig):
     method: Optional[Literal['ce', 'kd', 'wsl', 'pkd', 'mse']] = None   # a preset of loss terms (see METHODS)
     resume_keys = TrainConfig.resume_keys + ('teacher_exp', 'tckpt', 'num_hidden_layers', 'd_model', 'd_ff', 'num_attention_heads', 'layer_map', 'student_init', 'student_from',
                                              'objective', 'softmax_temp', 'cls_steps', 'scl_temp')
+    def loss_terms(self): return distill_terms(self)
     def check(self):
         super().check(); check_flags(self, [('cls_steps', self.cls_steps >= 0, '>= 0'), ('num_hidden_layers', self.num_hidden_layers >= 1, '>= 1'),
                                             ('mu', self.mu >= 0, '>= 0'), ('ce_weight', 0 <= self.ce_weight <= 1, 'in [0, 1]'), ('scl_temp', self.scl_temp > 0, '> 0')])
@@ -307,9 +318,7 @@ class DistillConfig(TeacherFlags, KDFlags, StudentFlags, StudentConfig):
             raise UserError(f"--method {self.method} brings its own hidden term ({', '.join(own)} x --mu); drop --use_hidden_loss (or the --method)")
         if own and self.hidden_loss == 'pkd' and 'pkd' not in own:
             raise UserError(f"--hidden_loss pkd: --method {self.method} trains {', '.join(own)}; use --method pkd")
-        terms = distill_terms(self)
-        if not terms: raise UserError("nothing to learn: pass --use_classify_loss and/or --use_hidden_loss (or a --method)")
-        check_learns(terms)
+        terms = term_weights(self, self.loss_terms())
         if self.cls_steps and not any(w > 0 for n, w in terms.items() if n not in CLS_DELAYED):
             raise UserError(f"--cls_steps {self.cls_steps}: nothing would train for the first {self.cls_steps} updates (the logit terms and SupCon wait, and "
                             "there is no hidden loss); add --use_hidden_loss --mu W, or drop --cls_steps")
@@ -406,7 +415,7 @@ def distill(c: DistillConfig):
     student = make_student(c, tmodel, tok)
     lm = layer_map(c.layer_map, student.n_layers, tmodel.n_layers)
     proj = Projections(len(lm), student.config.hidden_size, tmodel.config.hidden_size) if c.use_hidden_loss or c.method in ('pkd', 'mse') else None
-    objective = build_objective(c, distill_terms(c), {'layers': lm, 'proj': proj})
+    objective = build_objective(c, c.loss_terms(), {'layers': lm, 'proj': proj})
     bank = load_cls_bank(c, objective, lm, device_id) if c.membank else None
     sp = load_split(c.data_dir, c.dataset, c.task_spec())
     if bank is not None: bank.check(sp.fingerprint, what=f"the {sp.name} split", n=len(sp), teacher=teacher_info(c, tmodel))
@@ -440,6 +449,7 @@ class TrainSCLConfig(FromCheckpointConfig):
     command = 'kdnli_train_scl'
     scl_temp: float = 0.1                           # SupCon temperature
     resume_keys = FromCheckpointConfig.resume_keys + ('scl_temp',)
+    def loss_terms(self): return {'supcon': 1.0}
     def check(self): super().check(); check_flags(self, [('scl_temp', self.scl_temp > 0, '> 0')])
 
 @dataclass(kw_only=True)
@@ -452,6 +462,7 @@ class TrainKDConfig(TeacherFlags, KDFlags, FromCheckpointConfig):
     resume_keys = FromCheckpointConfig.resume_keys + ('teacher_exp', 'tckpt', 'objective', 'softmax_temp')
     @property
     def hard(self): return self.hard_weight if self.hard_weight is not None else (1.0 if self.use_wsl else 1 - self.soft_weight)
+    def loss_terms(self): return {'ce': 'hard', **({'wsl': 'wsl_weight'} if self.use_wsl else {'kd': 'soft_weight'})}
     def check(self):
         super().check()
         if self.hard == 0 and (self.wsl_weight if self.use_wsl else self.soft_weight) == 0:
@@ -482,7 +493,7 @@ def train_scl(c: TrainSCLConfig):
     c.devices(); set_seed(c.seed)
     sp, enc = encode_split(c.data_dir, c.dataset, tok, c.max_seq_len, not c.no_progress, c.task_spec())
     enc_model = torch.nn.ModuleDict({n: m for n, m in student.encoder.named_children() if n != 'pooler'})   # encoder only, as the seed
-    return train(c, Job(student, tok, sp, enc, build_objective(c, {'supcon': 1.0}), params=param_groups(enc_model, c.weight_decay),
+    return train(c, Job(student, tok, sp, enc, build_objective(c, c.loss_terms()), params=param_groups(enc_model, c.weight_decay),
                         batches=make_batches(enc, c, mode='balanced')))
 
 def train_kd(c: TrainKDConfig):
@@ -492,7 +503,7 @@ def train_kd(c: TrainKDConfig):
     T.config; T.checkpoint(c.tckpt)
     if T.tokenizer().get_vocab() != tok.get_vocab(): raise UserError(f"{T}: the teacher's vocabulary is not the student's ({len(T.tokenizer())} vs {len(tok)} tokens)")
     device_id, _ = c.devices(); set_seed(c.seed)
-    objective = build_objective(c, {'ce': 'hard', **({'wsl': 'wsl_weight'} if c.use_wsl else {'kd': 'soft_weight'})})
+    objective = build_objective(c, c.loss_terms())
     sp = load_split(c.data_dir, c.dataset, c.task_spec())
     teacher = make_teacher(c, objective, device_id, sp)                     # a wrong or missing bank is said before the split is tokenized
     return train(c, Job(student, tok, sp, encode(sp, tok, c.max_seq_len, not c.no_progress), objective, teacher))
@@ -529,6 +540,9 @@ class ContrastConfig(TeacherFlags, StudentFlags, StudentConfig):
     lr: float = 3e-5                                # peak learning rate (the seed's contrastive scripts: 3e-5)
     resume_keys = DistillConfig.resume_keys + ('neg_num', 'contrast_steps', 'bank_momentum', 'crd_dim', 'contrast_temp', 'embedding_type', 'defined_by_label', 'two_stage',
                                                'soft_label_weight', 'contrast_weight')
+    def loss_terms(self):
+        a = self.soft_label_weight
+        return {'ce': 1 - a, 'kd': a, ('infonce' if self.bank_momentum is None else 'crd'): 'contrast_weight'}
     def __post_init__(self):
         for seed, ours in (('teacher_device', 'tdevice_id'), ('logit_loss_weight', 'soft_label_weight')):   # the seed's name for a flag, or ours: one value
             v, w = getattr(self, seed), getattr(self, ours)
@@ -588,19 +602,18 @@ def contrast_distill(c: ContrastConfig):
     student = make_student(c, tmodel, tok)
     pairs = contrast_pairs(c, student, tmodel)
     bpath = c.teacher.membank_path(c.tckpt, c.embedding_type) if c.membank == 'auto' else c.membank
-    bank = MemoryBank.load(bpath, as_device(resolve_device(c.membank_device if c.membank_device is not None else device_id, '--membank_device')))
+    bank = MemoryBank.load(bpath, as_device(resolve_device(c.membank_device if c.membank_device is not None else device_id, '--membank_device')),
+                           layers=sorted({lt for _, lt in pairs}))           # only the compared layers: a 12-layer bank is 7.2 GB at MNLI's size
     sp = load_split(c.data_dir, c.dataset, c.task_spec())                   # the banks, negatives and teacher are checked before the split is tokenized
     bank.check(sp.fingerprint, what=f"the {sp.name} split", n=len(sp), teacher=teacher_info(c, tmodel))
     check_negatives(c, sp.label, sp.name)
-    for _, lt in pairs: bank.layer(lt)
     if c.bank_momentum is None:   # the seed's way: frozen raw teacher vectors, a projection only when widths differ
         proj, cterm = Projections(len(pairs), student.config.hidden_size, bank.dim), 'infonce'
         built, helpers, cbs = {'bank': bank, 'pairs': pairs, 'proj': proj}, [proj], []
     else:                         # CRD: trainable heads on both sides, momentum banks of projected vectors
         crd, cterm = CRDBank(bank, pairs, student.config.hidden_size, c.crd_dim, c.bank_momentum, bank.layer(pairs[0][1]).device, c.seed), 'crd'
         built, helpers, cbs = {'crd': crd}, [crd], [MomentumBankCB(crd, c.embedding_type)]
-    a = c.soft_label_weight
-    objective = build_objective(c, {'ce': 1 - a, 'kd': a, cterm: 'contrast_weight'}, built)
+    objective = build_objective(c, c.loss_terms(), built)
     if c.logits_bank == 'auto' and not c.teacher.logits_bank_path(c.tckpt).exists(): c = c.replace(logits_bank=None)   # no bank built: live teacher
     teacher = make_teacher(c, objective, device_id, sp)
     enc = encode(sp, tok, c.max_seq_len, not c.no_progress)
