@@ -463,10 +463,7 @@ class TrainKDConfig(TeacherFlags, KDFlags, FromCheckpointConfig):
     @property
     def hard(self): return self.hard_weight if self.hard_weight is not None else (1.0 if self.use_wsl else 1 - self.soft_weight)
     def loss_terms(self): return {'ce': 'hard', **({'wsl': 'wsl_weight'} if self.use_wsl else {'kd': 'soft_weight'})}
-    def check(self):
-        super().check()
-        if self.hard == 0 and (self.wsl_weight if self.use_wsl else self.soft_weight) == 0:
-            raise UserError(f"nothing to learn: --hard_weight 0 and --{'wsl' if self.use_wsl else 'soft'}_weight 0")
+    def check(self): super().check(); term_weights(self, self.loss_terms())   # every weight 0: refused, as every command's
 
 def set_dropout(
     model,                    # an `NLIModel`
