@@ -361,13 +361,13 @@ class LogCB(Callback):
         self._reset()
         if (st := getattr(self, '_restored', None)) is not None:        # resumed: the window the checkpoint was taken in goes on
             self.sums = {k: torch.tensor(v, dtype=torch.float32, device=l.device) for k, v in st['sums'].items()}
-            self.n, self.samples, self.t0, self._restored = st['n'], st['samples'], time.perf_counter() - st['seconds'], None
+            self.samples, self.t0, self._restored = st['samples'], time.perf_counter() - st['seconds'], None
             self.counts = st.get('counts') or {k: st['n'] for k in st['sums']}       # a checkpoint from before per-part counts: every part in every micro-batch
-    def _reset(self): self.sums, self.counts, self.n, self.samples, self.t0 = {}, {}, 0, 0, time.perf_counter()
+    def _reset(self): self.sums, self.counts, self.samples, self.t0 = {}, {}, 0, time.perf_counter()
     def state_dict(self):
         "The open window (saved in checkpoints, so a resumed run logs what the uninterrupted one did): this process's sums, updates, samples and seconds; None before `fit`."
         if not hasattr(self, 't0'): return None
-        return {'sums': {k: v.item() for k, v in self.sums.items()}, 'counts': dict(self.counts), 'n': self.n, 'samples': self.samples, 'seconds': time.perf_counter() - self.t0}
+        return {'sums': {k: v.item() for k, v in self.sums.items()}, 'counts': dict(self.counts), 'samples': self.samples, 'seconds': time.perf_counter() - self.t0}
     def load_state_dict(self, st): self._restored = st
     def after_loss(self):
         l = self.learn
@@ -375,7 +375,7 @@ class LogCB(Callback):
             v = v.detach().float() * l.scale if l.scale != 1 else v.detach().float()   # this process's share of the global batch mean
             self.sums[k] = self.sums[k] + v if k in self.sums else v.clone()   # a copy: a replayed CUDA graph overwrites its loss buffer in place
             self.counts[k] = self.counts.get(k, 0) + 1                         # the same on every process: the weights are
-        self.n += 1; self.samples += len(l.xb['labels'])
+        self.samples += len(l.xb['labels'])
     def _global(self):
         "The window's sums and samples over every process."
         l, keys = self.learn, list(self.sums)

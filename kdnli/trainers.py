@@ -537,9 +537,11 @@ class ContrastConfig(TeacherFlags, StudentFlags, StudentConfig):
     lr: float = 3e-5                                # peak learning rate (the seed's contrastive scripts: 3e-5)
     resume_keys = DistillConfig.resume_keys + ('neg_num', 'contrast_steps', 'bank_momentum', 'crd_dim', 'contrast_temp', 'embedding_type', 'defined_by_label', 'two_stage',
                                                'soft_label_weight', 'contrast_weight')
+    @property
+    def contrast_term(self): return 'infonce' if self.bank_momentum is None else 'crd'   # the seed's frozen bank, or CRD with --bank_momentum
     def loss_terms(self):
         a = self.soft_label_weight
-        return {'ce': 1 - a, 'kd': a, ('infonce' if self.bank_momentum is None else 'crd'): 'contrast_weight'}
+        return {'ce': 1 - a, 'kd': a, self.contrast_term: 'contrast_weight'}
     def __post_init__(self):
         for seed, ours in (('teacher_device', 'tdevice_id'), ('logit_loss_weight', 'soft_label_weight')):   # the seed's name for a flag, or ours: one value
             v, w = getattr(self, seed), getattr(self, ours)
@@ -605,17 +607,17 @@ def contrast_distill(c: ContrastConfig):
     bank.check(sp.fingerprint, what=f"the {sp.name} split", n=len(sp), teacher=teacher_info(c, tmodel))
     check_negatives(c, sp.label, sp.name)
     if c.bank_momentum is None:   # the seed's way: frozen raw teacher vectors, a projection only when widths differ
-        proj, cterm = Projections(len(pairs), student.config.hidden_size, bank.dim), 'infonce'
+        proj = Projections(len(pairs), student.config.hidden_size, bank.dim)
         built, helpers, cbs = {'bank': bank, 'pairs': pairs, 'proj': proj}, [proj], []
     else:                         # CRD: trainable heads on both sides, momentum banks of projected vectors
-        crd, cterm = CRDBank(bank, pairs, student.config.hidden_size, c.crd_dim, c.bank_momentum, bank.layer(pairs[0][1]).device, c.seed), 'crd'
+        crd = CRDBank(bank, pairs, student.config.hidden_size, c.crd_dim, c.bank_momentum, bank.layer(pairs[0][1]).device, c.seed)
         built, helpers, cbs = {'crd': crd}, [crd], [MomentumBankCB(crd, c.embedding_type)]
     objective = build_objective(c, c.loss_terms(), built)
     if c.logits_bank == 'auto' and not c.teacher.logits_bank_path(c.tckpt).exists(): c = c.replace(logits_bank=None)   # no bank built: live teacher
     teacher = make_teacher(c, objective, device_id, sp)
     enc = encode(sp, tok, c.max_seq_len, not c.no_progress)
     cbs = [NegativeSamplerCB(enc.label, c.neg_num, c.defined_by_label, c.seed)] + cbs
-    if c.warm > 0: cbs.append(ScheduleCB([(0, {'ce': 0.0, 'kd': 0.0, cterm: 1.0}), (c.warm, {n: w for n, (_, w, _) in objective.terms.items()})]))
+    if c.warm > 0: cbs.append(ScheduleCB([(0, {'ce': 0.0, 'kd': 0.0, c.contrast_term: 1.0}), (c.warm, {n: w for n, (_, w, _) in objective.terms.items()})]))
     return train(c, Job(student, tok, sp, enc, objective, teacher, extra_modules=[h for h in helpers if len(list(h.parameters()))], callbacks=cbs,
                         extra_config={'teacher_ckpt': str(c.teacher.checkpoint(c.tckpt)), 'contrast_pairs': pairs, 'membank': str(bpath),
                                       'student_layers': student.n_layers, 'logits_bank': c.logits_bank}))
