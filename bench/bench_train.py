@@ -14,7 +14,7 @@ from transformers import BertConfig
 from kdnli.data import Batches, Encoded
 from kdnli.losses import Objective
 from kdnli.models import NLIModel, TINY, _encoder_from_config
-from kdnli.core import Callback, set_seed
+from kdnli.core import Callback, RunStopped, set_seed
 from kdnli.learner import Learner, LiveTeacher, OptimConfig, compile_model, param_groups
 from kdnli.models import build_student, layer_map, predict
 from kdnli.membank import BankTeacher, LogitsBank, MemoryBank, NegativeSamplerCB, bank_vectors
@@ -169,7 +169,7 @@ def distill(live=True, compile=False, cuda_graph=False, compile_mode='default'):
     dev = a.device
     if live:
         obj = Objective(ce=0.5, kd=(0.5, {'T': 2.0}), hidden_mse=(100.0, {'layers': lm}))
-        tch = LiveTeacher(teacher, dev, True)
+        tch = LiveTeacher(teacher.to(torch.bfloat16) if cuda else teacher, dev, True)   # bf16 weights on a GPU, as kdnli_distill's live teacher of a bf16 run
         if compile: tch.model = compile_model(tch.model, compile_mode)
     else:
         obj = Objective(ce=0.5, kd=(0.5, {'T': 2.0}))
@@ -190,8 +190,8 @@ def distill_pkd(banks=False, compile=False, cuda_graph=False):
                         {'fingerprint': 'bench', 'kind': 'cls', 'teacher_layers': teacher.n_layers})
         tch = BankTeacher(LogitsBank(torch.randn(N, 3), {'fingerprint': 'bench'}).to(dev), mb)
     else:
-        tch = LiveTeacher(teacher, dev, True)
-        if compile: tch.model = torch.compile(tch.model)
+        tch = LiveTeacher(teacher.to(torch.bfloat16) if cuda else teacher, dev, True)
+        if compile: tch.model = compile_model(tch.model)
     t = Timer(a.warmup)
     Learner(student, Batches(enc, a.batch_size, 'random', 0), obj, OptimConfig(total_step=a.warmup + a.steps, lr=5e-5, warmup_step=10), cbs=[t],
             device_id=0 if cuda else -1, precision='bf16' if cuda else 'no', compile=compile, cuda_graph=cuda_graph, teacher=tch).fit()
@@ -258,6 +258,9 @@ def fits(run, bs):
     "Whether `run(bs)` completes without running out of GPU memory (memory freed either way)."
     try: run(bs); sync(); return True
     except torch.OutOfMemoryError: return False
+    except RunStopped as e:      # the Learner reports a GPU out of memory as a stopped run, in one line for the user
+        if 'out of memory on the GPU' in str(e): return False
+        raise
     finally:
         gc.collect()
         if cuda: torch.cuda.empty_cache()
@@ -347,6 +350,7 @@ for name in only or list(variants):   # in --only's order: a run cut by a time l
         res[name] = f'failed: {type(e).__name__}: {str(e).splitlines()[0][:200]}'
         traceback.print_exc()
     print(f"{name}: {res[name]}{'' if name.startswith('max_batch') else ' samples/s'} ({time.time() - t0:.0f}s)", file=sys.stderr, flush=True)
+    gc.collect()                 # a failed variant's tensors sit in reference cycles (its traceback's frames): free them before the next
     if cuda: torch.cuda.empty_cache()
     if a.out:   # after every variant: a run cut by a time limit keeps what it measured
         os.makedirs(os.path.dirname(a.out) or '.', exist_ok=True); json.dump(res, open(a.out, 'w'), indent=2)
