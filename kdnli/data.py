@@ -107,6 +107,7 @@ class Task:
         elif isinstance(v, str):
             s = v.strip()
             if s.lower() in lower: return lower[s.lower()]
+            if s.lower() in ('true', 'false') and len(self.labels) == 2: return int(s.lower() == 'true')   # a boolean a CSV writer wrote as text (pandas: True), as JSON's true
             if isinstance(v, ClassName) and str(v.id) in lower: return lower[str(v.id)]
             if s == '-': return None
             if s in ('', '-1') and unlabelled_ok: return -1
@@ -160,7 +161,7 @@ def infer_labels(
     split='train',           # the split they come from, named in the error when none is a label
 ):
     "The classes of a `pair` task from its training labels: integers in numeric order (1.0 is 1); names in the order of a task whose classes they are (MNLI's, RTE's, ...), else sorted; booleans as False, True. Missing labels (`-`, -1, empty, NaN) are ignored; continuous labels (a regression task such as STS-B) are refused."
-    seen = set()
+    seen, minus_one = set(), False
     for v in values:
         if v is None: continue
         if isinstance(v, (bool, np.bool_)): seen.add(str(bool(v))); continue
@@ -168,7 +169,11 @@ def infer_labels(
         if f is not None and f != f: continue                                              # NaN: no label
         s = str(int(f)) if f is not None and f.is_integer() else str(int(v)) if isinstance(v, (int, np.integer)) else str(v).strip()
         if s not in ('', '-', '-1'): seen.add(s)
+        elif s == '-1': minus_one = True
     if not seen: raise UserError(f"no labelled rows in the {split} split: a pair task reads its classes from its training split")
+    if len(seen) == 1:
+        raise UserError(f"the {split} split's labels hold one class ({next(iter(seen))}): a classifier needs two or more"
+                        + ("; -1 is read as 'no label' (write a -1/+1 column as 0/1)" if minus_one else ''))
     if all(_float(s) is not None for s in seen) and not all(s.lstrip('-').isdigit() for s in seen):
         raise UserError(f"the labels look continuous ({', '.join(sorted(seen, key=float)[:4])}, ...): kdnli trains classifiers, so a regression task (STS-B's scores) is not supported")
     if all(s.lstrip('-').isdigit() for s in seen): return tuple(sorted(seen, key=int))
@@ -449,7 +454,8 @@ def split_file(
     for n in task.names_of(split):
         for sub in (d, d/'data'):
             if shards := sorted(sub.glob(f"{n}-[0-9]*-of-[0-9]*.parquet")): return shards
-    if not d.is_dir(): raise DataError(d, "no such data directory (fetch MNLI with kdnli_get_mnli, or make one with kdnli_make_synthetic)")
+    if not d.is_dir(): raise DataError(d, "no such data directory" + (" (fetch MNLI with kdnli_get_mnli, or make one with kdnli_make_synthetic)" if task.name == 'mnli' else
+                                                                        f" (give --data_dir the folder or file that holds the {task.name} data, or --hf_dataset a Hub dataset)"))
     raise DataError(d, f"no {split!r} split here (looked for {'/'.join(task.names_of(split))} as .jsonl, .json, .tsv, .csv, .parquet, .txt"
                        + ''.join(f", {p}{split}.jsonl" for p in task.prefixes) + ", parquet shards)")
 

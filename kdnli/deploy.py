@@ -376,7 +376,8 @@ def export_cli(argv=None):
     def main(_):
         c = ExportConfig.from_argv(argv)
         out, facts = export_model(c.exp, c.ckpt, c.out, c.onnx, c.device_id, c.speed_rows)
-        print(f"wrote {out} (checkpoint {facts['step']}" + ''.join(f", {s} {a:.4f}" for s, a in facts['accuracy'].items())
+        print(f"wrote {out} (checkpoint {facts['step']}" + ''.join(f", {s} {a:.4f}" + (f" (f1 {f:.4f})" if (f := facts['scores'].get(s, {}).get('f1')) is not None else '')
+                                                                   for s, a in facts['accuracy'].items())
               + (f", {facts['speed']['speedup']:.2f}x the teacher's speed" if facts.get('speed') else '') + (", model.onnx" if c.onnx else '') + ')')
         if c.push_to_hub: push_folder(out, c.push_to_hub); print(f"pushed to https://huggingface.co/{c.push_to_hub}")
     run_cli(main)

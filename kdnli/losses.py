@@ -4,12 +4,13 @@
 
 # %% ../nbs/03_losses.ipynb #e29ddbd2
 from __future__ import annotations
+import contextlib
 import torch, torch.nn.functional as F
 from .core import UserError, dist_active
 
 # %% auto #0
 __all__ = ['LOSSES', 'cross_entropy', 'kd_loss', 'wsl_loss', 'Projections', 'pkd_loss', 'hidden_mse_loss', 'gather_rows',
-           'supcon_loss', 'student_vector', 'infonce_loss', 'crd_loss', 'Objective']
+           'supcon_loss', 'student_vector', 'infonce_loss', 'crd_loss', 'full_precision', 'Objective']
 
 # %% ../nbs/03_losses.ipynb #aa9a4b50
 def cross_entropy(
@@ -91,12 +92,14 @@ def hidden_mse_loss(
     layers=(),          # teacher layer (1-based) for student layers 1, 2, ... (see `models.layer_map`)
     proj=None,          # `Projections` from student to teacher width; None when the widths are equal
 ):
-    "The seed's hidden MSE over full sequences (padding masked out), summed over mapped layers."
-    m = batch['attention_mask'].unsqueeze(-1).float()          # (bs, S, 1)
+    "The seed's hidden MSE over full sequences (padding masked out), each example's mean over its real tokens, averaged over the batch and summed over mapped layers."
+    m = batch['attention_mask'].unsqueeze(-1).bool()           # (bs, S, 1)
+    n = m.sum((1, 2)).clamp(min=1)                             # real tokens per example
     tot = 0.
     for j, lt in enumerate(layers):
         hs, ht = _proj(proj, j, s.hidden[j + 1].float()), t.hidden[lt].detach().float()
-        tot = tot + ((hs - ht).pow(2) * m).sum() / (m.sum() * ht.shape[-1])
+        se = torch.where(m, (hs - ht).pow(2), 0.)              # selected, not multiplied: a non-finite padded value stays out
+        tot = tot + (se.sum((1, 2)) / (n * ht.shape[-1])).mean()
     return tot
 _needs(hidden_mse_loss, teacher=True, hidden=True, teacher_hidden=True)
 
@@ -208,6 +211,13 @@ _needs(crd_loss, hidden=True)
 # %% ../nbs/03_losses.ipynb #cc1be6a0
 LOSSES = {'ce': cross_entropy, 'kd': kd_loss, 'wsl': wsl_loss, 'pkd': pkd_loss, 'hidden_mse': hidden_mse_loss, 'supcon': supcon_loss, 'infonce': infonce_loss, 'crd': crd_loss}   # name -> function
 
+def full_precision():
+    "A context with autocast off on every device type where it is on: what runs inside computes in its inputs' precision."
+    stack = contextlib.ExitStack()
+    for dev in ('cuda', 'cpu'):
+        if torch.is_autocast_enabled(dev): stack.enter_context(torch.autocast(dev, enabled=False))
+    return stack
+
 class Objective:
     "A weighted sum of named loss terms; returns (total, {name: unweighted value})."
     def __init__(self, **terms):
@@ -231,7 +241,8 @@ class Objective:
     def set_weight(self, name, w):
         fn, _, p = self.terms[name]; self.terms[name] = (fn, float(w), p)
     def __call__(self, s, batch, t=None):
-        parts = {name: fn(s, batch, t, **p) for name, (fn, w, p) in self.terms.items() if w}
+        with full_precision():
+            parts = {name: fn(s, batch, t, **p) for name, (fn, w, p) in self.terms.items() if w}
         total = sum(self.terms[n][1] * v for n, v in parts.items())
         return total, parts
     def __repr__(self): return 'Objective(' + ', '.join(f"{n}={w:g}" for n, (_, w, _) in self.terms.items()) + ')'

@@ -365,9 +365,8 @@ def layer_map(
     spec = str(spec).strip()
     if n_student > n_teacher and spec in ('even', 'odd', 'first', 'last'):
         raise UserError(f"a {n_student}-layer student cannot take {spec!r} layers of a {n_teacher}-layer teacher")
-    s = n_teacher // n_student if n_student else 1
-    if spec == 'even': out = [s * (j + 1) for j in range(n_student)]
-    elif spec == 'odd': out = [1 + s * j for j in range(n_student)]
+    if spec == 'even': out = [(j + 1) * n_teacher // n_student for j in range(n_student)]    # s, 2s, ..., n_teacher; s = n_teacher / n_student
+    elif spec == 'odd': out = [1 + j * n_teacher // n_student for j in range(n_student)]
     elif spec == 'first': out = list(range(1, n_student + 1))
     elif spec == 'last': out = list(range(n_teacher - n_student + 1, n_teacher + 1))
     elif re.fullmatch(r'\d+(,\d+)*', spec):

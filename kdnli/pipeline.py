@@ -24,7 +24,7 @@ __all__ = ['METHOD_NAMES', 'PIPELINE_FLAGS', 'SPEED_KEYS', 'FIG_TITLES', 'Pipeli
            'prepare_data', 'teacher_config', 'train_teacher', 'build_banks', 'student_config', 'distill_student',
            'student_runs', 'train_students', 'check_reuse', 'measure_speeds', 'dev_correct', 'majority_baseline',
            'machine_name', 'result_rows', 'compare_to_ce', 'seed_comparison', 'make_figures', 'export_best',
-           'run_pipeline', 'findings', 'use_student', 'write_report', 'demo_cli', 'pipeline_cli']
+           'run_pipeline', 'score', 'findings', 'use_student', 'write_report', 'demo_cli', 'pipeline_cli']
 
 # %% ../nbs/10_pipeline.ipynb #503ddd1a
 @dataclass(kw_only=True)
@@ -292,7 +292,7 @@ def result_rows(
     denc,                    # the first dev split, encoded (speed is measured on it)
     old:dict,                # the results of an earlier run of this folder ({} if none)
 ):
-    "One row per model: its final checkpoint's accuracy on every dev split of the task, size, and inference speed (`measure_speeds`, side by side in this run; reused from `old` results when every checkpoint is unchanged)."
+    "One row per model: its final checkpoint's accuracy on every dev split of the task (and F1 as `{split}_f1` for MRPC and QQP), size, and inference speed (`measure_speeds`, side by side in this run; reused from `old` results when every checkpoint is unchanged)."
     dev, rows = as_device(c.device_id), []
     steps = {n: E.checkpoints()[-1][0] for n, E in dirs.items()}                        # every run is scored at its last checkpoint
     timed = {'device': dev, 'timed_on': machine_name(c.device_id), 'speed_batch': c.eval_batch_size}   # what speeds depend on: reused only when all are the same
@@ -300,9 +300,11 @@ def result_rows(
     speed = ({n: {k: prev[n][k] for k in SPEED_KEYS} for n in dirs} if set(prev) >= set(dirs) else
              measure_speeds({n: (E, steps[n]) for n, E in dirs.items()}, denc, c.eval_batch_size, dev))
     for n, E in dirs.items():
-        acc = {s: evals[n][s]['checkpoints'][str(steps[n])]['accuracy'] for s in c.splits}
+        rec = {s: evals[n][s]['checkpoints'][str(steps[n])] for s in c.splits}
+        acc = {s: r['accuracy'] for s, r in rec.items()}
+        f1 = {f'{s}_f1': r['f1'] for s, r in rec.items() if r.get('f1') is not None}     # MRPC, QQP: the F1 their evaluation chooses by, beside the accuracy
         rows.append({'name': n, 'method': MODEL_NAMES['teacher'] if n == 'teacher' else METHOD_NAMES[n], 'experiment': E.name, 'step': steps[n],
-                     **timed, **speed[n], **acc, 'objective': E.config.get('objective')})
+                     **timed, **speed[n], **acc, **f1, 'objective': E.config.get('objective')})
     for r in rows: r['speedup'] = round(r['samples_per_s'] / rows[0]['samples_per_s'], 2)
     return rows
 
@@ -376,12 +378,12 @@ def export_best(
     rows:list,               # the result rows (the best student on the first dev split is exported)
     data_dir,                # the data source (scored again through plain transformers)
 ):
-    "The best student on the first dev split exported to `out/student` (reused when already exported from the same checkpoint), then reloaded with plain transformers and scored there."
+    "The best student on the first dev split (by its task's first metric, `score`) exported to `out/student` (reused when already exported from the same checkpoint), then reloaded with plain transformers and scored there."
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     students = [r for r in rows if r['name'] != 'teacher']
     if not students: return None
     d0 = c.splits[0]
-    b, out, dev = max(students, key=lambda r: r[d0]), Path(c.out)/'student', as_device(c.device_id)
+    b, out, dev = max(students, key=lambda r: score(r, d0)), Path(c.out)/'student', as_device(c.device_id)
     E = dirs[b['name']]
     meta = read_json(out/'kdnli.json') if (out/'kdnli.json').exists() else {}
     if (meta.get('exported_from'), meta.get('step')) != (str(E.path), b['step']): export_model(E, b['step'], out, device_id=c.device_id)
@@ -445,6 +447,13 @@ def run_pipeline(
 # %% ../nbs/10_pipeline.ipynb #9153cd65
 def _pts(iv): return f"[{100 * iv['lo']:+.2f}, {100 * iv['hi']:+.2f}]"
 
+def score(
+    r,                       # a result row
+    s,                       # a dev split
+):
+    "Row `r`'s score on split `s` by its task's first metric: the F1 where the row has one (MRPC, QQP, as their evaluation chooses checkpoints), else the accuracy."
+    return r.get(f'{s}_f1', r[s])
+
 def findings(
     rows:list,               # result rows, the teacher first (with 'vs_ce' from `compare_to_ce` where available)
     seed_cmp:dict=None,      # {'seeds', 'ce', 'kd'} from `seed_comparison`, or None
@@ -493,21 +502,23 @@ def findings(
         out.append(txt)
     students = [r for r in rows if r['name'] != 'teacher']
     if students:
-        b = max(students, key=lambda r: r[d0])
-        out.append(f"Best student: {b['method']} ({', '.join(f'{b[s]:.4f} {s}' for s in splits)}), "
+        b = max(students, key=lambda r: score(r, d0))
+        f1 = ''.join(f", F1 {b[f'{s}_f1']:.4f} {s}" for s in splits if f'{s}_f1' in b)
+        out.append(f"Best student{' by F1' if f1 else ''}: {b['method']} ({', '.join(f'{b[s]:.4f} {s}' for s in splits)}{f1}), "
                    f"{b['params'] / rows[0]['params']:.0%} of the teacher's parameters, {b['speedup']:.1f}x its inference speed.")
     return out
 
 def _table(rows, splits=('dev_matched', 'dev_mismatched')):
     d0, vs = splits[0], any('vs_ce' in r for r in rows)
-    head = ['model', 'layers', 'parameters', *splits] + ([f'vs CE only, {d0} (95% CI)'] if vs else []) + ['samples/s: median (range)', 'speed-up']
+    f1 = [s for s in splits if any(f'{s}_f1' in r for r in rows)]                      # MRPC, QQP: their F1 beside the accuracy
+    head = ['model', 'layers', 'parameters', *splits, *(f'F1 {s}' for s in f1)] + ([f'vs CE only, {d0} (95% CI)'] if vs else []) + ['samples/s: median (range)', 'speed-up']
     def iv(r):
         x = r.get('vs_ce', {}).get(d0)
         return f"{100 * x['diff']:+.2f} {_pts(x)}" if x else ('0 (baseline)' if r['name'] == 'ce' else '')
     def speed(r):
         lo, hi = r.get('samples_per_s_range') or (r['samples_per_s'], r['samples_per_s'])
         return f"{r['samples_per_s']:,.0f} ({lo:,.0f}-{hi:,.0f})"
-    body = [[r['method'], str(r['layers']), f"{r['params'] / 1e6:.2f} M", *(f"{r[s]:.4f}" for s in splits)] + ([iv(r)] if vs else []) +
+    body = [[r['method'], str(r['layers']), f"{r['params'] / 1e6:.2f} M", *(f"{r[s]:.4f}" for s in splits), *(f"{r[f'{s}_f1']:.4f}" if f'{s}_f1' in r else '' for s in f1)] + ([iv(r)] if vs else []) +
             [speed(r), f"{r['speedup']:.2f}x"] for r in rows]
     return head, body
 

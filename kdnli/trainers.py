@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_trainers.ipynb #dfb93028
 from __future__ import annotations
-import sys
+import os, sys
 from dataclasses import dataclass, field
 from typing import Literal, Optional
 import numpy as np
@@ -46,6 +46,7 @@ class RunConfig(Config):
     no_progress: bool = False                       # no progress bar
     def __post_init__(self):
         if self.hf_dataset: self.data_dir = hub_source(self.hf_dataset, self.hf_config)
+        elif self.data_dir and os.path.exists(self.data_dir): self.data_dir = os.path.abspath(self.data_dir)   # recorded so: later commands read it from any folder
         super().__post_init__()
     def check(self):
         super().check(); check_flags(self, [('pad_multiple', self.pad_multiple >= 0, '>= 0')])
@@ -230,6 +231,10 @@ def fine_tune(c: FineTuneConfig):
     sp = load_split(c.data_dir, c.dataset, c.task_spec())            # a pair task learns its classes here
     if c.num_class is not None and c.num_class != len(sp.names):
         raise UserError(f"--num_class {c.num_class}: the {sp.name} split of task {c.task} has {len(sp.names)} classes ({', '.join(sp.names)})")
+    counts = np.bincount(sp.label[sp.label >= 0], minlength=len(sp.names))
+    if missing := [n for n, k in zip(sp.names, counts) if k == 0]:                # a class never seen cannot be learned: likely another task's data
+        raise UserError(f"--task {c.task}: the {sp.name} split has no rows of class {', '.join(missing)} ("
+                        + ', '.join(f'{n} {k:,}' for n, k in zip(sp.names, counts)) + "): is it another task's data? (two-class data such as RTE or WNLI: --task rte, wnli or pair)")
     c = c.replace(num_class=len(sp.names), labels=list(sp.names))
     model, tok = build_model(c.ptrain_ver, c.num_class, c.dropout, labels=sp.names)
     check_seq_len(model, c.max_seq_len)                              # before tokenizing: not at the first long example, hours in
