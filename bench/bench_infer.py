@@ -13,7 +13,7 @@ weights."""
 import argparse, json, os, statistics, sys, tempfile, time, warnings
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
 warnings.simplefilter('ignore')
-import numpy as np, torch
+import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer, BertConfig
 from kdnli.core import set_seed
 from kdnli.data import load_split, load_tokenizer, resolve_data_dir, tokenize_split, collate

@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..'))
 from transformers import BertConfig
 from kdnli.data import Batches, Encoded
 from kdnli.losses import Objective
-from kdnli.models import NLIModel, TINY, _encoder_from_config
+from kdnli.models import NLIModel, TINY
 from kdnli.core import Callback, RunStopped, set_seed
 from kdnli.learner import Learner, LiveTeacher, OptimConfig, compile_model, param_groups
 from kdnli.models import build_student, layer_map, predict
