@@ -146,8 +146,8 @@ def predict(self: Learner):
 
 @patch
 def get_loss(self: Learner):
-    "The objective on this micro-batch (under autocast): `loss` and its named `parts`; a non-finite loss is noted on the device, checked at log time."
-    with self.acc.autocast(): self.loss, self.parts = self.objective(self.out, self.xb, self.t_out)
+    "The objective on this micro-batch (its terms compute in float32: `Objective` runs them outside autocast): `loss` and its named `parts`; a non-finite loss is noted on the device, checked at log time."
+    self.loss, self.parts = self.objective(self.out, self.xb, self.t_out)
     self._nonfinite |= ~torch.isfinite(self.loss.detach())
 
 @patch
