@@ -77,7 +77,7 @@ def liger_layernorm(m):
                 new.load_state_dict(c.state_dict()); setattr(mod, cn, new)
     return m
 
-def kdnli(compile=False, cuda_graph=False, data=enc, multiple=None, precision=None, warmup=None, compile_mode='default', liger=False):
+def kdnli(compile=False, cuda_graph=False, data=enc, multiple=None, precision=None, warmup=None, compile_mode='default', liger=False, compile_scope='layers'):
     m = model()
     if liger: m = liger_layernorm(m)
     prec = precision or ('bf16' if cuda else 'no')
@@ -85,7 +85,7 @@ def kdnli(compile=False, cuda_graph=False, data=enc, multiple=None, precision=No
     t = Timer(warmup)
     l = Learner(m, Batches(data, a.batch_size, 'length' if data is enc_dyn else 'random', 0, multiple=multiple), Objective(ce=1.0),
                 OptimConfig(total_step=warmup + a.steps, lr=3e-5, warmup_step=10), cbs=[t], device_id=0 if cuda else -1, precision=prec,
-                compile=compile, cuda_graph=cuda_graph, compile_mode=compile_mode)
+                compile=compile, cuda_graph=cuda_graph, compile_mode=compile_mode, compile_scope=compile_scope)
     l.fit()
     return a.batch_size * a.steps / t.dt
 
@@ -163,21 +163,21 @@ def teacher_student(seed=0):
     teacher = model(); Ls = max(1, teacher.n_layers // 2)
     return teacher, build_student(teacher, num_hidden_layers=Ls), layer_map('even', Ls, teacher.n_layers)
 
-def distill(live=True, compile=False, cuda_graph=False, compile_mode='default'):
+def distill(live=True, compile=False, cuda_graph=False, compile_mode='default', compile_scope='layers'):
     "Distillation step: 6-layer student (from the teacher's even layers) + 12-layer teacher; KD + hidden MSE + CE live, or KD + CE from a logits bank."
     teacher, student, lm = teacher_student()
     dev = a.device
     if live:
         obj = Objective(ce=0.5, kd=(0.5, {'T': 2.0}), hidden_mse=(100.0, {'layers': lm}))
         tch = LiveTeacher(teacher.to(torch.bfloat16) if cuda else teacher, dev, True)   # bf16 weights on a GPU, as kdnli_distill's live teacher of a bf16 run
-        if compile: tch.model = compile_model(tch.model, compile_mode)
+        if compile: tch.model = compile_model(tch.model, compile_mode, compile_scope)
     else:
         obj = Objective(ce=0.5, kd=(0.5, {'T': 2.0}))
         tch = LogitsBank(torch.randn(N, 3), {'fingerprint': 'bench'}).to(dev)
     t = Timer(a.warmup)
     Learner(student, Batches(enc, a.batch_size, 'random', 0), obj, OptimConfig(total_step=a.warmup + a.steps, lr=5e-5, warmup_step=10), cbs=[t],
             device_id=0 if cuda else -1, precision='bf16' if cuda else 'no', compile=compile, cuda_graph=cuda_graph, teacher=tch,
-            compile_mode=compile_mode).fit()
+            compile_mode=compile_mode, compile_scope=compile_scope).fit()
     return a.batch_size * a.steps / t.dt
 
 def distill_pkd(banks=False, compile=False, cuda_graph=False):
@@ -299,10 +299,13 @@ variants = {
     'kdnli_eager': lambda: kdnli(),
     'kdnli_dynamic_len': lambda: kdnli(data=enc_dyn, multiple=16),
     'kdnli_compile': lambda: kdnli(compile=True),
+    'kdnli_compile_model': lambda: kdnli(compile=True, compile_scope='model'),
     'kdnli_cuda_graph': lambda: kdnli(cuda_graph=True),
     'kdnli_compile_cuda_graph': lambda: kdnli(compile=True, cuda_graph=True),
+    'kdnli_compile_model_cuda_graph': lambda: kdnli(compile=True, cuda_graph=True, compile_scope='model'),   # the whole model compiled (before 2026-11-27)
     'kdnli_cuda_graph_dynamic_len': lambda: kdnli(cuda_graph=True, data=enc_dyn, multiple=32, warmup=40),
     'kdnli_compile_cuda_graph_dynamic_len': lambda: kdnli(compile=True, cuda_graph=True, data=enc_dyn, multiple=32, warmup=40),
+    'kdnli_compile_model_cuda_graph_dynamic_len': lambda: kdnli(compile=True, cuda_graph=True, data=enc_dyn, multiple=32, warmup=40, compile_scope='model'),
     'kdnli_dynamic_len_no_cudnn_sdpa': no_cudnn_sdpa(lambda: kdnli(data=enc_dyn, multiple=16, warmup=40)),
     'kdnli_compile_cuda_graph_no_cudnn_sdpa': no_cudnn_sdpa(lambda: kdnli(compile=True, cuda_graph=True)),
     'kdnli_compile_cuda_graph_dynamic_len16': lambda: kdnli(compile=True, cuda_graph=True, data=enc_dyn, multiple=16, warmup=60),
@@ -317,6 +320,7 @@ variants = {
     'distill_live_eager': lambda: distill(True),
     'distill_bank_eager': lambda: distill(False),
     'distill_live_compile_cuda_graph': lambda: distill(True, True, True),
+    'distill_live_compile_model_cuda_graph': lambda: distill(True, True, True, compile_scope='model'),
     'distill_live_compile_max_autotune_cuda_graph': lambda: distill(True, True, True, 'max-autotune'),
     'distill_bank_compile_cuda_graph': lambda: distill(False, True, True),
     'distill_pkd_live_eager': lambda: distill_pkd(False),

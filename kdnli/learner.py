@@ -14,9 +14,9 @@ from .core import Callback, Config, ResourceError, RunStopped, TBWriter, UserErr
 from .models import DamagedCheckpoint, load_weights, save_model, verify_checkpoint
 
 # %% auto #0
-__all__ = ['EVENTS', 'GRAPH_EVENTS', 'COMPILE_MODES', 'OptimConfig', 'param_groups', 'CancelFit', 'TrainingDiverged',
-           'check_events', 'compile_model', 'Learner', 'trim_log', 'LogCB', 'ProgressCB', 'CheckpointCB', 'ScheduleCB',
-           'LiveTeacher']
+__all__ = ['EVENTS', 'GRAPH_EVENTS', 'COMPILE_MODES', 'COMPILE_SCOPES', 'OptimConfig', 'param_groups', 'CancelFit',
+           'TrainingDiverged', 'check_events', 'repeated_layers', 'compile_model', 'Learner', 'trim_log', 'LogCB',
+           'ProgressCB', 'CheckpointCB', 'ScheduleCB', 'LiveTeacher']
 
 # %% ../nbs/05_learner.ipynb #cd2797e5
 @dataclass(kw_only=True)
@@ -70,10 +70,24 @@ def check_events(cbs, cuda_graph):
 
 # %% ../nbs/05_learner.ipynb #7fa41cf0
 COMPILE_MODES = {'default': None, 'max-autotune': 'max-autotune-no-cudagraphs'}
+COMPILE_SCOPES = ('layers', 'model')
 
-def compile_model(model, mode='default'):
-    "`torch.compile(model)` in kdnli's `mode` (a key of `COMPILE_MODES`)."
+def repeated_layers(model):
+    "The model's stack of like layers: the `nn.ModuleList` of one class holding the most parameters ([] if it has none)."
+    stacks = [m for m in model.modules() if isinstance(m, torch.nn.ModuleList) and len(m) > 1 and len({type(b) for b in m}) == 1]
+    return list(max(stacks, key=lambda m: sum(q.numel() for q in m.parameters()), default=()))
+
+def compile_model(
+    model,            # the module to run through torch.compile
+    mode='default',   # a key of `COMPILE_MODES`: 'default' or 'max-autotune'
+    scope='layers',   # 'layers': its `repeated_layers` compiled in place (one compilation per shape serves them all); 'model': the whole model wrapped
+):
+    "`model` through torch.compile in kdnli's `mode`: its repeated layers compiled in place (returns `model` itself; a model without a stack is compiled whole), or the whole model wrapped."
     if mode not in COMPILE_MODES: raise UserError(f"--compile_mode {mode}: must be one of {', '.join(COMPILE_MODES)}")
+    if scope not in COMPILE_SCOPES: raise UserError(f"--compile_scope {scope}: must be one of {', '.join(COMPILE_SCOPES)}")
+    if scope == 'layers' and (layers := repeated_layers(model)):
+        for b in layers: b.compile(mode=COMPILE_MODES[mode])
+        return model
     return torch.compile(model, mode=COMPILE_MODES[mode])
 
 # %% ../nbs/05_learner.ipynb #24d2d71c
@@ -94,6 +108,7 @@ class Learner:
         extra_modules=(),     # the objective's trainable helpers (projections, CRD heads), optimised and checkpointed with the model
         params=None,          # AdamW parameter groups to train, the rest of the model frozen; None: all of it, in the seed's two groups
         compile_mode='default', # with `compile`: `compile_model`'s mode, 'default' or 'max-autotune'
+        compile_scope='layers', # with `compile`: `compile_model`'s scope, 'layers' (each like layer in place) or 'model' (the whole model)
     ):
         self.data, self.objective, self.hp, self.teacher = data, objective, hp, teacher
         self.total_step, self.accum_step, self.max_norm = hp.total_step, hp.accum_step, hp.max_norm
@@ -121,7 +136,7 @@ class Learner:
         self.model, self.opt = self.acc.prepare(model, opt)
         if self.world > 1: torch.manual_seed((getattr(hp, 'seed', None) or 0) * 1_000_003 + self.rank)   # each process its own dropout (the model, built alike, is already the same everywhere)
         self.extra.to(self.acc.device)
-        self.fwd = compile_model(self.model, compile_mode) if compile else self.model
+        self.fwd = compile_model(self.model, compile_mode, compile_scope) if compile else self.model
         self._graphs, self._seen = {}, {}
         self.step, self.pos, self.t_out, self.scale = 0, (0, -1), None, 1.0
         self._nonfinite = torch.zeros((), dtype=torch.bool, device=self.device)

@@ -40,6 +40,7 @@ class RunConfig(Config):
     precision: Literal['auto', 'no', 'fp16', 'bf16'] = 'auto'   # mixed precision on a GPU (auto: bf16 where it exists)
     compile: bool = False                           # torch.compile the model
     compile_mode: Literal['default', 'max-autotune'] = 'default'   # with --compile: max-autotune benchmarks matmul kernels while compiling (minutes, on a GPU)
+    compile_scope: Literal['layers', 'model'] = 'layers'   # with --compile: compile the encoder's like layers once (a fraction of the cold start), or the whole model
     cuda_graph: bool = False                        # replay each update from a CUDA graph per batch shape (GPU, bf16/fp32, accum 1)
     batching: Literal['length', 'random', 'fixed'] = 'length'   # length-grouped, random, or padded to max_seq_len (the seed's)
     pad_multiple: int = 8                           # round padded lengths up to a multiple of this (0: off)
@@ -50,7 +51,8 @@ class RunConfig(Config):
         super().__post_init__()
     def check(self):
         super().check(); check_flags(self, [('pad_multiple', self.pad_multiple >= 0, '>= 0')])
-        if self.compile_mode != 'default' and not self.compile: raise UserError(f"--compile_mode {self.compile_mode}: give --compile too")
+        for k, v in (('compile_mode', 'default'), ('compile_scope', 'layers')):
+            if getattr(self, k) != v and not self.compile: raise UserError(f"--{k} {getattr(self, k)}: give --compile too")
         if self.hf_config and not self.hf_dataset: raise UserError(f"--hf_config {self.hf_config}: give --hf_dataset too")
 
 @dataclass(kw_only=True)
@@ -206,7 +208,7 @@ def train(c, job):
                CheckpointCB(c.ckpt_step, E.path, job.tok, {'data_fingerprint': job.sp.fingerprint, 'experiment': c.experiment, 'max_seq_len': c.max_seq_len}),
                *job.callbacks]
         learn = Learner(job.model, job.batches or make_batches(job.enc, c), job.objective, c, cbs, device_id, precision, c.compile, c.cuda_graph,
-                        job.teacher, job.extra_modules, job.params, c.compile_mode)
+                        job.teacher, job.extra_modules, job.params, c.compile_mode, c.compile_scope)
         if resume_from is not None:
             learn.load_state(resume_from)
             if is_main(): print(f"resuming {E.name} from {resume_from.name} (step {learn.step})", file=sys.stderr)
@@ -368,7 +370,7 @@ def make_teacher(
         # a run in bf16 autocast rounds the teacher's matmuls to bf16 anyway: bf16 weights run its forward faster (H200 eval: 18,163 vs 12,707 samples/s)
         wp = 'bf16' if tdev >= 0 and c.devices()[1] == 'bf16' else 'no'
         t = LiveTeacher(c.teacher.load_model(c.tckpt, precision=wp), as_device(tdev), hidden)
-        if c.compile: t.model = compile_model(t.model, c.compile_mode)
+        if c.compile: t.model = compile_model(t.model, c.compile_mode, c.compile_scope)
     return t if cls_bank is None else BankTeacher(t, cls_bank)
 
 def load_cls_bank(
