@@ -38,6 +38,7 @@ p.add_argument('--seed_steps', type=int, default=150, help='timed updates of eac
 p.add_argument('--only', default='', help='comma list of parts: seed,kdnli (default both)')
 p.add_argument('--skip', default='', help='comma list of kdnli stages to leave out: teacher_eval,logits_bank,memory_bank,student_eval,student_pkd_banks')
 p.add_argument('--lever_scale', type=int, default=4, help='student_pkd_banks runs the student updates / (scale x this), enough for its steady rate')
+p.add_argument('--compile_scope', default='layers', choices=['layers', 'model'], help="kdnli's --compile_scope on a GPU (runs 1-3 compiled the whole model)")
 p.add_argument('--out', default='', help='write the JSON record here (after every stage)')
 a = p.parse_args()
 cuda = torch.cuda.is_available() and not a.tiny
@@ -62,7 +63,7 @@ SHAPE = dict(hidden_size=128, num_hidden_layers=4, num_attention_heads=2, interm
         dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072)
 LS = SHAPE['num_hidden_layers'] // 2                # student depth: 6 for the BERT-base teacher (the seed's), its even layers
 res = {'date': time.strftime('%Y-%m-%d %H:%M'), 'device': torch.cuda.get_device_name() if cuda else f'cpu x{torch.get_num_threads()}',
-       'torch': torch.__version__, 'transformers': transformers.__version__, 'scale': S, 'tiny': a.tiny, 'seed_recipe': SEED, 'stages': {}, 'seed_way': {}}
+       'torch': torch.__version__, 'transformers': transformers.__version__, 'scale': S, 'tiny': a.tiny, 'compile_scope': a.compile_scope, 'seed_recipe': SEED, 'stages': {}, 'seed_way': {}}
 
 def save():
     if a.out:
@@ -264,7 +265,7 @@ def accuracies(E, rec):
     save()
 
 st = res['stages']
-GPU = dict(compile=cuda, cuda_graph=cuda, pad_multiple=32, no_progress=True, device_id=0 if cuda else -1)
+GPU = dict(compile=cuda, cuda_graph=cuda, pad_multiple=32, no_progress=True, device_id=0 if cuda else -1, **({'compile_scope': a.compile_scope} if cuda else {}))
 if 'kdnli' in (a.only or 'kdnli'):
     tsteps, ssteps = SEED['teacher_steps'] // S, SEED['student_steps'] // S
     with stage('tokenize', note='read + tokenize the three splits into the cache (the teacher stage reuses it)'):
