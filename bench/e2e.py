@@ -244,7 +244,7 @@ def train_stage(name, run, E, steps, steps_full, **extra):
     with stage(name, updates=steps, **extra): run(**GPU)
     if 'failed' in st[name] and cuda:
         st[f'{name}_compiled_failed'] = st.pop(name)
-        with stage(name, updates=steps, fallback='eager after a failure with --compile --cuda_graph'): run(**{**GPU, 'compile': False, 'cuda_graph': False, 'overwrite': True})
+        with stage(name, updates=steps, fallback='eager after a failure with --compile --cuda_graph'): run(**{**GPU, 'compile': False, 'cuda_graph': False, 'compile_scope': 'layers', 'overwrite': True})
     if 'failed' not in st[name]: extrapolate(st[name], E, steps, steps_full)
 
 def eval_stage(name, E):
@@ -265,7 +265,7 @@ def accuracies(E, rec):
     save()
 
 st = res['stages']
-GPU = dict(compile=cuda, cuda_graph=cuda, pad_multiple=32, no_progress=True, device_id=0 if cuda else -1, **({'compile_scope': a.compile_scope} if cuda else {}))
+GPU = dict(compile=cuda, cuda_graph=cuda, pad_multiple=32, no_progress=True, device_id=0 if cuda else -1, compile_scope=a.compile_scope if cuda else 'layers')
 if 'kdnli' in (a.only or 'kdnli'):
     tsteps, ssteps = SEED['teacher_steps'] // S, SEED['student_steps'] // S
     with stage('tokenize', note='read + tokenize the three splits into the cache (the teacher stage reuses it)'):
