@@ -106,7 +106,7 @@ def _start(cmd, argv, env, out, err):
     "Start `cmd` forked from the fork server (a `Forked`), or in a fresh interpreter (a `Popen`), its output written to the files `out` and `err` (None: discarded)."
     args, env = _cmd_line(cmd, argv, env)
     if (s := _fork_server(env)) is not None:
-        return Forked(s, _ask(s, 'start', [cmd, list(map(str, argv)), os.getcwd(), out and str(out), err and str(err), _entry(cmd)]))
+        return Forked(s, _ask(s, 'start', [cmd, list(map(str, argv)), os.getcwd(), out and os.path.abspath(out), err and os.path.abspath(err), _entry(cmd)]))
     files = [open(f, 'wb') if f else subprocess.DEVNULL for f in (out, err)]
     try: return subprocess.Popen(args, stdout=files[0], stderr=files[1], env=env)   # the child keeps its own copies of the files
     finally: [f.close() for f in files if f != subprocess.DEVNULL]
