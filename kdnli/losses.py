@@ -34,8 +34,8 @@ def kd_loss(
     T=1.0,              # softmax temperature
 ):
     "Soft-target term: T^2 KL(softmax(z_T/T) || softmax(z_S/T)), mean over the batch."
-    zt, zs = t.logits.detach().float() / T, s.logits.float() / T
-    return T * T * F.kl_div(F.log_softmax(zs, -1), F.log_softmax(zt, -1), reduction='batchmean', log_target=True)
+    zt, zs = t.logits.detach().double() / T, s.logits.double() / T        # float64: see below
+    return (T * T * F.kl_div(F.log_softmax(zs, -1), F.log_softmax(zt, -1), reduction='batchmean', log_target=True)).float()
 _needs(kd_loss, teacher=True, logits=True)
 
 # %% ../nbs/03_losses.ipynb #dfa78396
