@@ -66,18 +66,21 @@ getattr(__import__(mod, fromlist=[fn]), fn)()
 _FORKS = {}
 
 def _fork_server(env):
-    "This process's fork server, started on first use with environment `env`; None where commands must run in a fresh interpreter."
+    "This process's fork server for the environment `env`, started on first use (at most two, for two environments: the caller's and torchrun's single-threaded one); None where commands must run in a fresh interpreter."
     if os.environ.get('KDNLI_TEST_FRESH') == '1' or not sys.platform.startswith('linux'): return None
-    s = _FORKS.get('server')
-    if s is not None and s['proc'].poll() is None: return s if s['env'] == env else None   # another environment: a fresh process
+    key = json.dumps(sorted(env.items()))
+    s = _FORKS.get(key)
+    if s is not None and s['proc'].poll() is None: return s
+    _FORKS.pop(key, None)
+    if len(_FORKS) >= 2: return None                           # a third environment: a fresh process
     mods = sorted({e.value.split(':')[0] for e in entry_points(group='console_scripts') if e.value.startswith('kdnli.')})
     r1, w1 = os.pipe(); r2, w2 = os.pipe()
-    proc = subprocess.Popen([sys.executable, '-c', _SERVER, str(r1), str(w2), *mods, 'transformers.models.bert.modeling_bert'],
+    proc = subprocess.Popen([sys.executable, '-c', _SERVER, str(r1), str(w2), *mods, 'transformers.models.bert.modeling_bert', 'torch.distributed.run'],
                             pass_fds=(r1, w2), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     os.close(r1); os.close(w2)
     s = {'env': env, 'proc': proc, 'wr': os.fdopen(w1, 'w'), 'rd': os.fdopen(r2)}
     if s['rd'].readline().strip() != '"ready"': proc.kill(); proc.wait(); return None
-    _FORKS['server'] = s
+    _FORKS[key] = s
     return s
 
 def _ask(s, op, arg):
@@ -170,18 +173,22 @@ def run_torchrun(
     timeout=900,             # seconds to wait for the run (for each node in turn) before `subprocess.TimeoutExpired`
 ):
     "Run the installed command `cmd` in `nproc` processes under torchrun on the CPU (or as `nnodes` one-process nodes meeting on 127.0.0.1); returns (exit code, stdout, stderr) of the first."
-    env = {**os.environ, 'HF_HUB_OFFLINE': '1', 'TOKENIZERS_PARALLELISM': 'false', 'OMP_NUM_THREADS': '1', **(env or {})}
+    env = {'OMP_NUM_THREADS': '1', **(env or {})}
     with tempfile.TemporaryDirectory() as d:
-        script, run = _entry_script(cmd, d), [sys.executable, '-m', 'torch.distributed.run']
-        if nnodes == 1:
-            r = subprocess.run(run + ['--standalone', '--nproc_per_node', str(nproc), str(script), *map(str, argv)], capture_output=True, text=True, env=env, timeout=timeout)
-            return r.returncode, r.stdout, r.stderr
-        port = _free_port()
-        procs = [subprocess.Popen(run + ['--nnodes', str(nnodes), '--node_rank', str(i), '--nproc_per_node', '1', '--rdzv_backend', 'c10d',
-                                         '--rdzv_endpoint', f'127.0.0.1:{port}', '--rdzv_id', f'kdnli-{port}', str(script), *map(str, argv)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for i in range(nnodes)]
-        outs = [p.communicate(timeout=timeout) for p in procs]
-        return max(p.returncode for p in procs), outs[0][0], outs[0][1]
+        script = _entry_script(cmd, d)
+        if nnodes == 1: nodes = [['--standalone', '--nproc_per_node', str(nproc)]]
+        else:
+            port = _free_port()
+            nodes = [['--nnodes', str(nnodes), '--node_rank', str(i), '--nproc_per_node', '1', '--rdzv_backend', 'c10d',
+                      '--rdzv_endpoint', f'127.0.0.1:{port}', '--rdzv_id', f'kdnli-{port}'] for i in range(nnodes)]
+        # forked from the fork server, torchrun forks its workers in turn (its own --run-path --start-method fork): no process imports torch again
+        fork = ['--run-path', '--start-method', 'fork'] if _fork_server(_cmd_line(cmd, [], env)[1]) is not None else []
+        procs = [_start('torchrun', [*n, *fork, script, *argv], env, f'{d}/out{i}', f'{d}/err{i}') for i, n in enumerate(nodes)]
+        try: rcs = [p.wait(timeout) for p in procs]
+        except subprocess.TimeoutExpired:
+            for p in procs: p.kill()
+            raise
+        return max(rcs), Path(d, 'out0').read_text(), Path(d, 'err0').read_text()
 
 def kill_matching(marker):
     "SIGKILL every process whose command line contains `marker`: a `kill -9` of a whole run (Linux)."
