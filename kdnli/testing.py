@@ -172,7 +172,7 @@ def run_torchrun(
     env=None,                # extra environment variables, over `os.environ`, `HF_HUB_OFFLINE=1`, `TOKENIZERS_PARALLELISM=false`, `OMP_NUM_THREADS=1`
     timeout=900,             # seconds to wait for the run (for each node in turn) before `subprocess.TimeoutExpired`
 ):
-    "Run the installed command `cmd` in `nproc` processes under torchrun on the CPU (or as `nnodes` one-process nodes meeting on 127.0.0.1); returns (exit code, stdout, stderr) of the first."
+    "Run the installed command `cmd` in `nproc` processes under torchrun on the CPU (or as `nnodes` one-process nodes meeting on 127.0.0.1); returns (exit code, stdout, stderr) of the first. Torchrun is forked from the fork server where there is one, and forks its workers."
     env = {'OMP_NUM_THREADS': '1', **(env or {})}
     with tempfile.TemporaryDirectory() as d:
         script = _entry_script(cmd, d)
@@ -185,8 +185,13 @@ def run_torchrun(
         fork = ['--run-path', '--start-method', 'fork'] if _fork_server(_cmd_line(cmd, [], env)[1]) is not None else []
         procs = [_start('torchrun', [*n, *fork, script, *argv], env, f'{d}/out{i}', f'{d}/err{i}') for i, n in enumerate(nodes)]
         try: rcs = [p.wait(timeout) for p in procs]
-        except subprocess.TimeoutExpired:
-            for p in procs: p.kill()
+        except subprocess.TimeoutExpired:                     # stop the whole run: workers first, with SIGKILL (the signal a dying torchrun
+            for p in procs:                                   # leaves them is a soft one, and they save an interrupted run's state meanwhile)
+                for t in Path(f'/proc/{p.pid}/task').glob('*/children'):
+                    for w in t.read_text().split():
+                        try: os.kill(int(w), signal.SIGKILL)
+                        except ProcessLookupError: pass
+                p.kill()
             raise
         return max(rcs), Path(d, 'out0').read_text(), Path(d, 'err0').read_text()
 
