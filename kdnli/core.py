@@ -73,13 +73,12 @@ def run_cli(main, argv=None):
 def exit_run(code):
     "Exit with `code`; a process of a multi-process run leaves the process group first and skips the interpreter's teardown, where gloo's threads can abort a run that ended cleanly. A failing process leaves at once: the others may be waiting in another collective (a barrier there would hang the run), and torchrun stops them. A worker that torchrun forked (`--run-path`) returns on success instead: its agent waits for the function's return value, and multiprocessing skips the teardown itself."
     import multiprocessing, torch.distributed as dist
-    forked = multiprocessing.parent_process() is not None
-    if dist.is_available() and dist.is_initialized():
-        if code == 0: dist.barrier(); dist.destroy_process_group()
-        if code == 0 and forked: return
+    several = dist.is_available() and dist.is_initialized()
+    if several and code == 0: dist.barrier(); dist.destroy_process_group()
+    if code == 0 and multiprocessing.parent_process() is not None: return
+    if several:
         sys.stdout.flush(); sys.stderr.flush()
         os._exit(code)
-    if code == 0 and forked: return
     sys.exit(code)
 
 class ArgParser(argparse.ArgumentParser):
