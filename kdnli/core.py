@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #784d8aa5
 from __future__ import annotations
-import argparse, contextlib, dataclasses, errno, glob, hashlib, inspect, json, math, os, re, shutil, socket, sys, threading, time, types, typing
+import argparse, contextlib, dataclasses, errno, functools, glob, hashlib, inspect, json, math, os, re, shutil, socket, sys, threading, time, types, typing
 from dataclasses import dataclass, field
 from pathlib import Path
 import torch
@@ -282,13 +282,18 @@ def _unwrap(t):
 
 def _docs(obj):
     "{name: one-line comment} of a function's parameters or of a dataclass's fields (its bases' too): fastcore's docments."
-    from fastcore.docments import docments
     out = {}
     for k in (reversed(obj.__mro__) if isinstance(obj, type) else [obj]):
         if isinstance(obj, type) and not dataclasses.is_dataclass(k): continue
-        try: out.update({n: d for n, d in docments(k).items() if d and n != 'return'})
-        except Exception: pass   # no source to read (e.g. a class defined in a notebook cell)
+        out.update(_own_docs(k))
     return out
+
+@functools.cache
+def _own_docs(k):
+    "The comments of `k`'s own fields or parameters, read once a process: reading a class's source parses its whole module (0.1 s for trainers.py)."
+    from fastcore.docments import docments
+    try: return {n: d for n, d in docments(k).items() if d and n != 'return'}
+    except Exception: return {}   # no source to read (e.g. a class defined in a notebook cell)
 
 def _flags(obj):
     "[(name, type, default)] of the flags of a dataclass (fields not `derived`) or a function (its parameters)."

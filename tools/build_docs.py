@@ -289,6 +289,22 @@ def missing_exports(idx):
     return [f'search index: {o.__module__}.{n} is not listed' for n, o in api_objects().items()
             if '.' not in n and (inspect.isclass(o) or inspect.isfunction(o)) and n not in listed]
 
+def rerun_cells(nb):
+    """Cells of notebook `nb` (a dict) that nbdev's docs processing would execute besides its exports and hidden setup cells:
+    it runs every cell with an import in it, so a test cell with one ran a second time in the docs build (the pipeline
+    test of 10_pipeline once cost the build 40 s). Returns their indexes."""
+    import ast
+    out = []
+    for i, c in enumerate(nb['cells']):
+        src = ''.join(c['source']) if c['cell_type'] == 'code' else ''
+        first = [l.replace(' ', '') for l in src.splitlines() if l.startswith('#|')]
+        if not src or any(d.startswith(('#|export', '#|hide', '#|exec_doc', '#|eval:false')) for d in first) or 'nbdev_export()' in src: continue
+        try: tree = ast.parse('\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!'))))
+        except SyntaxError: continue
+        nodes = list(ast.walk(tree))
+        if any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in nodes) and any(isinstance(n, (ast.Expr, ast.Assign)) for n in nodes): out.append(i)
+    return out
+
 def execute_stale(origs):
     "Run (through tools/run_tests.py, so as the suite does) the notebooks whose executed copy is missing or older than their source."
     stale = [o for o in origs if executed_copy(o) is None]
@@ -357,6 +373,8 @@ def _render(out, tmp, srcs, orig, pages, md, lib):
     (tmp/'site.js').write_text(SEARCH_JS)
     for name, (title, desc, body) in rendered.items(): (tmp/name).write_text(layout(title, desc, body, nav, name))
     probs += check(tmp, list(rendered), want) + missing_exports(idx) + sorted(set(PARAM_PROBLEMS))
+    probs += [f'{o.relative_to(ROOT)}: cell {i} has imports and other code, so the docs build runs it again; move its imports to the hidden setup cell'
+              for o in orig.values() for i in rerun_cells(json.loads(o.read_text()))]
     for d in (tmp, tmp/'fig'): os.chmod(d, 0o755)               # mkdtemp makes it 0700: a served site must be readable
     (tmp/MARK).write_text('an offline kdnli docs site (tools/build_docs.py); the next build replaces this folder\n')
     if out.exists(): shutil.rmtree(out)
@@ -391,6 +409,9 @@ def selftest():
         assert 'other files' in check_out(d) and 'is a file' in check_out(d/'x.txt') and check_out(d/'new') is None
         (d/'site').mkdir(); (d/'site'/MARK).write_text(''); (d/'site'/'a.html').write_text('')
         assert check_out(d/'site') is None and check_out(d/'empty') is None
+    cells = lambda *srcs: {'cells': [{'cell_type': 'code', 'source': [x]} for x in srcs]}
+    assert rerun_cells(cells('#| hide\nimport os\nos.getcwd()', '#| export\nimport os\nx = 1', 'import os', 'x = 1\nif x:\n    import os',
+                             'f()\n!pip list', '#| hide\nimport nbdev; nbdev.nbdev_export()', 's = "import os"')) == [3]
     cmd = 'papermill nbs/experiments/pipeline.ipynb out.ipynb; see experiments/pipeline.ipynb'
     assert fix_links(cmd, {'experiments/pipeline.ipynb': 'experiments-pipeline.html'}) == cmd   # copy-paste commands stay exact
 
