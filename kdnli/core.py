@@ -15,7 +15,7 @@ __all__ = ['UserError', 'DataError', 'everywhere', 'say_error', 'peer_gone', 'ru
            'check_replaceable', 'check_out_dir', 'TBWriter', 'file_sha256', 'folder_checksums', 'derived', 'api_only',
            'flags_parser', 'Config', 'check_flags', 'kdnli_cache', 'kdnli_version', 'world_size', 'rank', 'is_main',
            'resolve_device', 'as_device', 'resolve_precision', 'precision_note', 'set_seed', 'start_processes',
-           'dist_active', 'barrier', 'check_same_everywhere', 'all_gather_object', 'make_accelerator',
+           'dist_active', 'alone', 'barrier', 'check_same_everywhere', 'all_gather_object', 'make_accelerator',
            'remove_stale_temps', 'folder_lock', 'Callback', 'format_table']
 
 # %% ../nbs/00_core.ipynb #b4eb986c
@@ -449,9 +449,18 @@ def start_processes(device_id):
         if device_id >= 0: torch.cuda.set_device(device_id)
         PartialState(cpu=device_id < 0)
 
+_ALONE = []   # open `alone()` blocks of this process
+
 def dist_active():
-    "Whether this process trains with others (the process group is up and has more than one member)."
-    return world_size() > 1 and torch.distributed.is_available() and torch.distributed.is_initialized()
+    "Whether this process works with others (the process group is up and has more than one member), outside an `alone()` block."
+    return not _ALONE and world_size() > 1 and torch.distributed.is_available() and torch.distributed.is_initialized()
+
+@contextlib.contextmanager
+def alone():
+    "Within this block this process works as if it were the only one: `barrier`, `all_gather_object` and the sharded passes over a split (`kdnli.models.forward_split`) take no part in the process group. For the main process's own work after a run's shared part (the pipeline's speed measurements, figures and export), while the others wait for it."
+    _ALONE.append(True)
+    try: yield
+    finally: _ALONE.pop()
 
 def barrier():
     "Wait for every process (nothing in one process)."

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Optional
 import numpy as np
 import torch
-from .core import Config, UserError, api_only, as_device, atomic_path, check_flags, check_out_dir, read_json, resolve_device, resolve_precision, run_cli, write_json
+from .core import (Config, UserError, all_gather_object, alone, api_only, as_device, atomic_path, check_flags, check_out_dir, everywhere, is_main, read_json,
+                        resolve_device, resolve_precision, run_cli, start_processes, world_size, write_json)
 from .data import get_task, load_split, resolve_data_dir, synthetic_dir, synthetic_made, synthetic_settings
 from .models import TINY, Experiment, FlagsDiffer, count_params, layer_map, no_hf_bars, predict
 from .membank import LogitsBank, build_logits_bank, build_memory_bank
@@ -61,8 +62,9 @@ class PipelineConfig(Config):
     methods: str = 'ce,kd,pkd,contrast,layerwise,crd'   # students to distil (see METHOD_NAMES)
     seed: int = 1                                   # random seed
     compare_seeds: int = 3                          # CE only and KD repeated for this many seeds (1: off)
+    dropout: float = 0.1                            # the seed's --dropout: the students' (hidden, attention, head), the teacher's head's (its encoder keeps its checkpoint's)
     ckpts_per_run: int = 4                          # checkpoints of each teacher and student run, evenly spaced: a killed pipeline resumes from the newest
-    device_id: int = -1                             # GPU index, -1 for the CPU
+    device_id: Optional[int] = None                 # GPU index (default: GPU 0 when there is one; under torchrun each process's own), -1 for the CPU
     eval_batch_size: int = 256                      # evaluation and speed batch
     plot_points: int = 1000                         # examples in the embedding plots
     no_progress: bool = False                       # no progress bars
@@ -88,6 +90,8 @@ class PipelineConfig(Config):
     @property
     def method_list(self): return [m.strip() for m in self.methods.split(',') if m.strip()]
     @property
+    def resolved_device(self): return resolve_device(self.device_id)   # this process's GPU index, -1 for the CPU
+    @property
     def splits(self): return get_task(self.task).dev   # the dev splits every model is scored on; the first picks the best student
 
 @dataclass(kw_only=True)
@@ -95,7 +99,7 @@ class DemoConfig(Config):
     "Run the whole kdnli pipeline on the embedded synthetic NLI data (teacher, banks, six distillation methods, report)."
     command = 'kdnli_demo'
     out: str = 'runs/demo'                          # output folder
-    device_id: int = -1                             # GPU index, -1 for the CPU
+    device_id: Optional[int] = None                 # GPU index (default: GPU 0 when there is one), -1 for the CPU
     seed: int = 1                                   # random seed
     no_progress: bool = False                       # no progress bars
 
@@ -113,7 +117,7 @@ def teacher_depth(ptrain_ver):
 
 # %% ../nbs/10_pipeline.ipynb #63578f47
 def _say(msg, progress=True):
-    if progress: print(msg, file=sys.stderr, flush=True)
+    if progress and is_main(): print(msg, file=sys.stderr, flush=True)
 
 def prepare_data(c):
     "The data directory: `data_dir` as given, or the synthetic set (training labels with `label_noise`) written once to `out/data`; never rewritten under runs trained on it."
@@ -137,7 +141,7 @@ def teacher_config(c, data_dir):
     "The teacher's `kdnli_fine_tune` config: the pipeline's settings (and `teacher_flags`)."
     s = c.teacher_steps
     return FineTuneConfig(**{**_common(c, 'teacher'), **dict(experiment='teacher', ptrain_ver=c.ptrain_ver, dataset='train', data_dir=data_dir, text_columns=c.text_columns, label_column=c.label_column,
-                             batch_size=c.batch_size, lr=c.teacher_lr, max_seq_len=c.max_seq_len, total_step=s,
+                             batch_size=c.batch_size, lr=c.teacher_lr, max_seq_len=c.max_seq_len, total_step=s, dropout=c.dropout,
                              warmup_step=c.teacher_warmup if c.teacher_warmup is not None else s // 10, ckpt_step=-(-s // c.ckpts_per_run),
                              log_step=max(1, s // 20), seed=c.seed), **(c.teacher_flags or {})})
 
@@ -155,9 +159,9 @@ def build_banks(
     sp, _ = T.encode('train', data_dir, P)
     try: ok = LogitsBank.load(T.logits_bank_path(s)).fingerprint == sp.fingerprint
     except UserError: ok = False                                        # none yet, or damaged: built
-    if not ok: build_logits_bank(T, s, 'train', c.eval_batch_size, c.device_id, data_dir, progress=P)
+    if not ok: build_logits_bank(T, s, 'train', c.eval_batch_size, c.resolved_device, data_dir, progress=P)
     if any(m in c.method_list for m in ('pkd', 'contrast', 'layerwise', 'crd')):
-        build_memory_bank(T, s, 'train', 'cls', layer_wise=True, batch_size=c.eval_batch_size, device_id=c.device_id, data_dir=data_dir, progress=P)
+        build_memory_bank(T, s, 'train', 'cls', layer_wise=True, batch_size=c.eval_batch_size, device_id=c.resolved_device, data_dir=data_dir, progress=P)
 
 def student_config(
     c:PipelineConfig,          # the pipeline's settings
@@ -168,7 +172,7 @@ def student_config(
     "The config of one student of the pipeline (its flags checked): the same student, data and schedule for every method; `method` picks the command and its terms."
     s = c.student_steps
     student = {**_common(c, experiment), **dict(teacher_exp='teacher', tmodel='bert', tckpt=c.teacher_steps, num_hidden_layers=c.student_layers, layer_map=c.layer_map,
-                                   softmax_temp=c.softmax_temp, batch_size=c.batch_size, lr=c.student_lr, total_step=s,
+                                   softmax_temp=c.softmax_temp, batch_size=c.batch_size, lr=c.student_lr, total_step=s, dropout=c.dropout,
                                    warmup_step=c.student_warmup if c.student_warmup is not None else s // 10, ckpt_step=-(-s // c.ckpts_per_run),
                                    log_step=max(1, s // 20), seed=seed), **(c.student_flags or {}), 'experiment': experiment}
     if method in ('ce', 'kd', 'pkd'):   # kdnli_distill with a method preset; KD reads the logits bank, patient KD both banks (no teacher forward)
@@ -200,11 +204,11 @@ def train_students(c):
 
 PIPELINE_FLAGS = {   # a run's config key -> the pipeline flag that sets it, so a refused rerun names the flag the user typed
     'teacher': dict(ptrain_ver='--ptrain_ver', batch_size='--batch_size', lr='--teacher_lr', max_seq_len='--max_seq_len', total_step='--teacher_steps',
-                    warmup_step='--teacher_warmup', seed='--seed'),
+                    warmup_step='--teacher_warmup', seed='--seed', dropout='--dropout'),
     'student': dict(batch_size='--batch_size', lr='--student_lr', total_step='--student_steps', warmup_step='--student_warmup', num_hidden_layers='--student_layers',
                     layer_map='--layer_map', softmax_temp='--softmax_temp', objective='--soft_weight or --mu', soft_label_weight='--soft_weight',
                     neg_num='--neg_num', contrast_temp='--contrast_temp', contrast_weight='--contrast_weight', bank_momentum='--bank_momentum',
-                    crd_dim='--crd_dim', tckpt='--teacher_steps', seed='--seed', max_seq_len='--max_seq_len')}
+                    crd_dim='--crd_dim', tckpt='--teacher_steps', seed='--seed', max_seq_len='--max_seq_len', dropout='--dropout')}
 
 def _student_name(e, m, s): return f"the {METHOD_NAMES[m]} student" + (f" of seed {s}" if e != m else '')
 
@@ -266,7 +270,7 @@ def dev_correct(
         for s in c.splits:
             sp, enc = E.encode(s, data_dir, False)
             f = predictions_path(E, s, r['step'], sp.fingerprint)
-            if not f.exists(): evaluate_checkpoint(E, r['step'], sp, enc, c.eval_batch_size, c.device_id, resolve_precision('auto', c.device_id, auto_else='no'), False, keep=f)
+            if not f.exists(): evaluate_checkpoint(E, r['step'], sp, enc, c.eval_batch_size, c.resolved_device, resolve_precision('auto', c.resolved_device, auto_else='no'), False, keep=f)
             out[r['name']][s] = np.load(f) == np.asarray(sp.label)
     return out
 
@@ -293,9 +297,9 @@ def result_rows(
     old:dict,                # the results of an earlier run of this folder ({} if none)
 ):
     "One row per model: its final checkpoint's accuracy on every dev split of the task (and F1 as `{split}_f1` for MRPC and QQP), size, and inference speed (`measure_speeds`, side by side in this run; reused from `old` results when every checkpoint is unchanged)."
-    dev, rows = as_device(c.device_id), []
+    dev, rows = as_device(c.resolved_device), []
     steps = {n: E.checkpoints()[-1][0] for n, E in dirs.items()}                        # every run is scored at its last checkpoint
-    timed = {'device': dev, 'timed_on': machine_name(c.device_id), 'speed_batch': c.eval_batch_size}   # what speeds depend on: reused only when all are the same
+    timed = {'device': dev, 'timed_on': machine_name(c.resolved_device), 'speed_batch': c.eval_batch_size}   # what speeds depend on: reused only when all are the same
     prev = {r['name']: r for r in old.get('models', []) if r['step'] == steps.get(r['name']) and all(r.get(k) == v for k, v in timed.items()) and 'samples_per_s_range' in r}
     speed = ({n: {k: prev[n][k] for k in SPEED_KEYS} for n in dirs} if set(prev) >= set(dirs) else
              measure_speeds({n: (E, steps[n]) for n, E in dirs.items()}, denc, c.eval_batch_size, dev))
@@ -342,7 +346,7 @@ def make_figures(
     baseline:dict=None,      # {split: majority-class accuracy} (the chance line)
 ):
     "The report's figures (methods, curves, confusion matrices, [CLS] embeddings of the teacher and the KD student), as {name: [paths]}."
-    figs, by, dev = Path(c.out)/'figures', {r['name']: r for r in rows}, as_device(c.device_id)
+    figs, by, dev = Path(c.out)/'figures', {r['name']: r for r in rows}, as_device(c.resolved_device)
     figures = {'methods': save_figure(plot_methods({n: {s: r[s] for s in c.splits} for n, r in by.items()}, c.splits, 'teacher', baseline), figs/'methods'),
                'curves_teacher': save_figure(plot_curves({'teacher': T}, title=f'teacher ({c.teacher_steps} updates)'), figs/'curves-teacher')}
     if students := {n: E for n, E in dirs.items() if n != 'teacher'}:
@@ -383,10 +387,10 @@ def export_best(
     students = [r for r in rows if r['name'] != 'teacher']
     if not students: return None
     d0 = c.splits[0]
-    b, out, dev = max(students, key=lambda r: score(r, d0)), Path(c.out)/'student', as_device(c.device_id)
+    b, out, dev = max(students, key=lambda r: score(r, d0)), Path(c.out)/'student', as_device(c.resolved_device)
     E = dirs[b['name']]
     meta = read_json(out/'kdnli.json') if (out/'kdnli.json').exists() else {}
-    if (meta.get('exported_from'), meta.get('step')) != (str(E.path), b['step']): export_model(E, b['step'], out, device_id=c.device_id)
+    if (meta.get('exported_from'), meta.get('step')) != (str(E.path), b['step']): export_model(E, b['step'], out, device_id=c.resolved_device)
     with no_hf_bars(): hf, tok = AutoModelForSequenceClassification.from_pretrained(str(out)).eval().to(dev), AutoTokenizer.from_pretrained(str(out))
     sp, pred = load_split(resolve_data_dir(data_dir), d0, dirs['teacher'].task), []
     for s in range(0, len(sp), c.eval_batch_size):                       # the way a transformers user would: the tokenizer, the model, argmax
@@ -405,19 +409,31 @@ def _keywords_of(cfg):
         return f
     return deco
 
+def _main_alone(f):
+    "`f()` run by the main process alone (`alone`: no collective), its value returned on every process; an error it names (`UserError`) stops every process alike, said once. With one process: `f()`."
+    val, err = None, None
+    if is_main():
+        with alone():
+            try: val = f()
+            except UserError as e: err = e
+    val, said = all_gather_object((val, None if err is None else str(err)))[0]
+    if err is not None: raise everywhere(err)
+    if said is not None: raise everywhere(UserError(said))
+    return val
+
 @_keywords_of(PipelineConfig)
 def run_pipeline(
     c:PipelineConfig=None,   # the settings; or give them as keywords (every field of PipelineConfig, below)
     **kw,
 ):
-    "Run (or continue) the whole pipeline; returns the results dict also written to `out/results.json`."
+    "Run (or continue) the whole pipeline; returns the results dict also written to `out/results.json`. Under torchrun (`torchrun --nproc_per_node N $(which kdnli_pipeline) ...`) every process trains and evaluates its share through the commands' DDP; the main process writes the data first, and measures speeds, draws the figures, exports and reports alone at the end, while the others wait for its results."
     c = c or PipelineConfig(**kw)
     out, P = Path(c.out), not c.no_progress
-    resolve_device(c.device_id)
+    start_processes(c.resolved_device)                                   # several processes: one process group for every stage
     t_start, timings, marks = time.time(), {}, [time.time()]
     def stage(name):   # seconds since the previous stage ended
         marks.append(time.time()); timings[name] = round(marks[-1] - marks[-2], 1)
-    _say("[1/8] data", P); data_dir = prepare_data(c); check_reuse(c, data_dir); stage('data')
+    _say("[1/8] data", P); data_dir = _main_alone(lambda: prepare_data(c)); check_reuse(c, data_dir); stage('data')
     _say(f"[2/8] teacher: {c.ptrain_ver}, {c.teacher_steps} updates", P); T = train_teacher(c, data_dir); stage('teacher')
     _say("[3/8] logits bank and layer-wise memory bank", P); build_banks(c, T, data_dir); stage('banks')
     dirs, extra = train_students(c); dirs = {'teacher': T, **dirs}; stage('students')
@@ -425,24 +441,27 @@ def run_pipeline(
     evals = {n: evaluate_splits(E, c.splits, c.eval_batch_size, c.device_id, min_step=E.checkpoints()[-1][0], data_dir=data_dir, progress=P, skip_done=True)
              for n, E in {**dirs, **extra}.items()}                                          # every run is scored at its last checkpoint, loaded once
     stage('evaluation')
-    _say("[6/8] parameters and inference speed", P)
-    resf = out/'results.json'
-    _, denc = T.encode(c.splits[0], data_dir, False)
-    rows = result_rows(c, dirs, evals, denc, read_json(resf) if resf.exists() else {})
-    rows = compare_to_ce(rows, dev_correct(c, dirs, rows, data_dir), c.splits)
-    seed_cmp, baseline = seed_comparison(c, dirs, extra, evals), majority_baseline(evals['teacher'], c.splits); stage('speed')
-    _say("[7/8] figures", P); figures = make_figures(c, dirs, rows, evals, data_dir, T, baseline); stage('figures')
-    _say("[8/8] export of the best student, report", P)
-    exported = export_best(c, dirs, rows, data_dir); stage('export')
-    res = {'settings': c.to_dict(), 'data_dir': str(data_dir), 'models': rows, 'figures': {k: [str(p.relative_to(out)) for p in v] for k, v in figures.items()},
-           'timings_s': timings, 'machine': {'device': machine_name(c.device_id),
-                                             'torch': torch.__version__}, 'seed_comparison': seed_cmp, 'baseline': baseline,
-           'findings': findings(rows, seed_cmp, c.splits, baseline, synthetic=c.data_dir is None), 'task': c.task, 'splits': list(c.splits),
-           'export': exported}
-    write_report(out, res); stage('report')
-    write_json(resf, res)                                                               # res['timings_s'] is `timings`, report stage included
-    _say(f"done in {time.time() - t_start:.0f}s: {out/'report.md'}, {out/'report.html'}", P)
-    return res
+    def finish():                                                        # the main process's, alone
+        _say("[6/8] parameters and inference speed", P)
+        resf = out/'results.json'
+        _, denc = T.encode(c.splits[0], data_dir, False)
+        rows = result_rows(c, dirs, evals, denc, read_json(resf) if resf.exists() else {})
+        rows = compare_to_ce(rows, dev_correct(c, dirs, rows, data_dir), c.splits)
+        seed_cmp, baseline = seed_comparison(c, dirs, extra, evals), majority_baseline(evals['teacher'], c.splits); stage('speed')
+        _say("[7/8] figures", P); figures = make_figures(c, dirs, rows, evals, data_dir, T, baseline); stage('figures')
+        _say("[8/8] export of the best student, report", P)
+        exported = export_best(c, dirs, rows, data_dir); stage('export')
+        res = {'settings': c.to_dict(), 'data_dir': str(data_dir), 'models': rows, 'figures': {k: [str(p.relative_to(out)) for p in v] for k, v in figures.items()},
+               'timings_s': timings, 'machine': {'device': machine_name(c.resolved_device), 'torch': torch.__version__, 'processes': world_size()},
+               'seed_comparison': seed_cmp, 'baseline': baseline,
+               'findings': findings(rows, seed_cmp, c.splits, baseline, synthetic=c.data_dir is None), 'task': c.task, 'splits': list(c.splits),
+               'export': exported}
+        write_report(out, res); stage('report')
+        write_json(resf, res)                                                           # res['timings_s'] is `timings`, report stage included
+        _say(f"done in {time.time() - t_start:.0f}s: {out/'report.md'}, {out/'report.html'}", P)
+        return res
+    return _main_alone(finish)
+
 
 # %% ../nbs/10_pipeline.ipynb #9153cd65
 def _pts(iv): return f"[{100 * iv['lo']:+.2f}, {100 * iv['hi']:+.2f}]"
@@ -542,8 +561,9 @@ def write_report(out, res):
     noise = f" (synthetic; {s['label_noise']:.0%} of the training labels replaced by another class, dev splits clean)" if not s['data_dir'] and s.get('label_noise') else ''
     setup = (f"Data: `{res['data_dir']}`{noise}. Teacher: `{s['ptrain_ver']}`, {s['teacher_steps']} updates of {s['batch_size']}. Students: "
              f"{s['student_layers']} layers initialised from the teacher's (layer map `{s['layer_map']}`), {s['student_steps']} updates, "
-             f"T = {s['softmax_temp']}, α = {s['soft_weight']}, μ = {s['mu']}, K = {s['neg_num']}, τ = {s['contrast_temp']}. "
-             f"Accuracy: the final checkpoint of each run, on every dev split" + (f" (always answering the most frequent class scores {', '.join(f'{v:.4f} on {k}' for k, v in res['baseline'].items())})" if res.get('baseline') else '') +
+             f"T = {s['softmax_temp']}, α = {s['soft_weight']}, μ = {s['mu']}, K = {s['neg_num']}, τ = {s['contrast_temp']}, dropout {s.get('dropout', 0.1)}. "
+             + (f"Teacher and students trained and evaluated in {n} processes (DDP; a batch is one update, over all of them). " if (n := res['machine'].get('processes', 1)) > 1 else '') +
+             "Accuracy: the final checkpoint of each run, on every dev split" + (f" (always answering the most frequent class scores {', '.join(f'{v:.4f} on {k}' for k, v in res['baseline'].items())})" if res.get('baseline') else '') +
              f"; differences from CE only with a 95% paired bootstrap interval over the dev rows. Speed: inference on {splits[0]}, batch {s['eval_batch_size']}, "
              f"on {res['machine']['device']} (torch {res['machine']['torch']}), all models in the same run, 5 timed passes per architecture after a warm-up "
              f"(identical architectures timed once): median (range). Results on a CPU differ slightly between machines and thread counts.")
@@ -578,6 +598,7 @@ figure{{margin:0 0 1rem}} figure img{{max-width:100%;height:auto}} footer{{color
 # %% ../nbs/10_pipeline.ipynb #6c9f0d2f
 def _run(c):
     res = run_pipeline(c)
+    if not is_main(): return                                             # one table, from the main process
     head, body = _table(res['models'], c.splits)
     w = [max(len(x) for x in col) for col in zip(head, *body)]
     for r in [head] + body: print('  '.join(x.ljust(n) for x, n in zip(r, w)))
