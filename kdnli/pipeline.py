@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from .core import (Config, UserError, all_gather_object, alone, api_only, as_device, atomic_path, check_flags, check_out_dir, everywhere, is_main, read_json,
                         resolve_device, resolve_precision, run_cli, start_processes, world_size, write_json)
-from .data import get_task, load_split, resolve_data_dir, synthetic_dir, synthetic_made, synthetic_settings
+from .data import get_task, hub_source, load_split, resolve_data_dir, synthetic_dir, synthetic_made, synthetic_settings
 from .models import TINY, Experiment, FlagsDiffer, count_params, layer_map, no_hf_bars, predict
 from .membank import LogitsBank, build_logits_bank, build_memory_bank
 from .trainers import ContrastConfig, DistillConfig, FineTuneConfig, LayerwiseContrastConfig, contrast_distill, distill, fine_tune
@@ -33,13 +33,15 @@ class PipelineConfig(Config):
     "Run the kdnli pipeline: fine-tune, evaluate, build banks, distill with every method, report."
     command = 'kdnli_pipeline'
     out: str = 'runs/demo'                          # output folder (data, runs, figures, report)
-    data_dir: Optional[str] = None                  # data source of the task (default: the embedded synthetic MNLI data, written to out/data)
+    data_dir: Optional[str] = None                  # data folder of the task, any layout (default: the embedded synthetic MNLI data, written to out/data)
+    hf_dataset: Optional[str] = None                # a Hugging Face Hub dataset instead of --data_dir (datasets.load_dataset: a Hub name or a local folder)
+    hf_config: Optional[str] = None                 # its configuration (rte for glue, say)
     task: str = 'mnli'                              # the task: mnli, snli, rte, qnli, mrpc, qqp, wnli, sick or pair (any pair data)
     text_columns: Optional[str] = None              # the two text columns, A,B (default: the task's own names)
     label_column: Optional[str] = None              # the label column (default: the task's own name)
     n_train: int = 20000                            # synthetic training pairs
     n_dev: int = 2000                               # synthetic pairs per dev split
-    label_noise: float = 0.15                       # synthetic training labels replaced by another class (ignored with data_dir)
+    label_noise: float = 0.15                       # synthetic training labels replaced by another class (ignored with data_dir or hf_dataset)
     ptrain_ver: str = 'kdnli-tiny'                  # teacher: built-in name, hub name or folder
     max_seq_len: int = 64                           # tokens per pair
     batch_size: int = 32                            # examples per update
@@ -73,7 +75,9 @@ class PipelineConfig(Config):
     def check(self):
         super().check()
         t = get_task(self.task, self.text_columns, self.label_column)
-        if t.name != 'mnli' and self.data_dir is None: raise UserError(f"--task {t.name}: give --data_dir (the embedded synthetic data is MNLI's)")
+        if self.hf_config and not self.hf_dataset: raise UserError(f"--hf_config {self.hf_config}: give --hf_dataset too")
+        if self.hf_dataset and self.data_dir is not None: raise UserError(f"--data_dir {self.data_dir} --hf_dataset {self.hf_dataset}: give one data source")
+        if t.name != 'mnli' and self.synthetic: raise UserError(f"--task {t.name}: give --data_dir or --hf_dataset (the embedded synthetic data is MNLI's)")
         if bad := [m for m in self.method_list if m not in METHOD_NAMES]: raise UserError(f"unknown method {bad[0]!r} (known: {', '.join(METHOD_NAMES)})")
         check_flags(self, [('teacher_steps', self.teacher_steps >= 1, '>= 1'), ('student_steps', self.student_steps >= 1, '>= 1'),
                            ('compare_seeds', self.compare_seeds >= 1, '>= 1'), ('n_train', self.n_train >= 3, '>= 3'), ('n_dev', self.n_dev >= 3, '>= 3'),
@@ -89,6 +93,8 @@ class PipelineConfig(Config):
             except UserError as e: raise UserError(f"the {METHOD_NAMES[m]} student: {e}") from None
     @property
     def method_list(self): return [m.strip() for m in self.methods.split(',') if m.strip()]
+    @property
+    def synthetic(self): return self.data_dir is None and not self.hf_dataset   # the embedded synthetic data, made in out/data
     @property
     def resolved_device(self): return resolve_device(self.device_id)   # this process's GPU index, -1 for the CPU
     @property
@@ -120,7 +126,8 @@ def _say(msg, progress=True):
     if progress and is_main(): print(msg, file=sys.stderr, flush=True)
 
 def prepare_data(c):
-    "The data directory: `data_dir` as given, or the synthetic set (training labels with `label_noise`) written once to `out/data`; never rewritten under runs trained on it."
+    "The data source: `data_dir` as given, the Hub dataset (`hf:NAME[:CONFIG]`, read by every command through `datasets.load_dataset`), or the synthetic set (training labels with `label_noise`) written once to `out/data`; never rewritten under runs trained on it."
+    if c.hf_dataset: return hub_source(c.hf_dataset, c.hf_config)
     if c.data_dir is not None:
         if not Path(c.data_dir).is_dir(): raise UserError(f"{c.data_dir}: no such data directory")
         return Path(c.data_dir)
@@ -454,7 +461,7 @@ def run_pipeline(
         res = {'settings': c.to_dict(), 'data_dir': str(data_dir), 'models': rows, 'figures': {k: [str(p.relative_to(out)) for p in v] for k, v in figures.items()},
                'timings_s': timings, 'machine': {'device': machine_name(c.resolved_device), 'torch': torch.__version__, 'processes': world_size()},
                'seed_comparison': seed_cmp, 'baseline': baseline,
-               'findings': findings(rows, seed_cmp, c.splits, baseline, synthetic=c.data_dir is None), 'task': c.task, 'splits': list(c.splits),
+               'findings': findings(rows, seed_cmp, c.splits, baseline, synthetic=c.synthetic), 'task': c.task, 'splits': list(c.splits),
                'export': exported}
         write_report(out, res); stage('report')
         write_json(resf, res)                                                           # res['timings_s'] is `timings`, report stage included
@@ -558,7 +565,7 @@ def write_report(out, res):
     "report.md and a self-contained-styled report.html beside the figures."
     out = Path(out); s = res['settings']; splits = res.get('splits', ['dev_matched', 'dev_mismatched']); head, body = _table(res['models'], splits)
     titles = [(k, t.format(split=splits[0])) for k, t in FIG_TITLES]
-    noise = f" (synthetic; {s['label_noise']:.0%} of the training labels replaced by another class, dev splits clean)" if not s['data_dir'] and s.get('label_noise') else ''
+    noise = f" (synthetic; {s['label_noise']:.0%} of the training labels replaced by another class, dev splits clean)" if not s['data_dir'] and not s.get('hf_dataset') and s.get('label_noise') else ''
     setup = (f"Data: `{res['data_dir']}`{noise}. Teacher: `{s['ptrain_ver']}`, {s['teacher_steps']} updates of {s['batch_size']}. Students: "
              f"{s['student_layers']} layers initialised from the teacher's (layer map `{s['layer_map']}`), {s['student_steps']} updates, "
              f"T = {s['softmax_temp']}, α = {s['soft_weight']}, μ = {s['mu']}, K = {s['neg_num']}, τ = {s['contrast_temp']}, dropout {s.get('dropout', 0.1)}. "
