@@ -13,10 +13,10 @@ import torch
 __all__ = ['UserError', 'DataError', 'everywhere', 'say_error', 'peer_gone', 'run_cli', 'exit_run', 'ArgParser', 'ResourceError',
            'RunStopped', 'folder_fault', 'resource_fault', 'atomic_path', 'write_json', 'read_json',
            'check_replaceable', 'check_out_dir', 'TBWriter', 'file_sha256', 'folder_checksums', 'derived', 'api_only',
-           'flags_parser', 'Config', 'check_flags', 'kdnli_cache', 'kdnli_version', 'world_size', 'rank', 'is_main',
-           'resolve_device', 'as_device', 'resolve_precision', 'precision_note', 'set_seed', 'start_processes',
-           'dist_active', 'alone', 'barrier', 'check_same_everywhere', 'all_gather_object', 'make_accelerator',
-           'remove_stale_temps', 'folder_lock', 'Callback', 'format_table']
+           'flags_parser', 'Config', 'given_flags', 'check_flags', 'kdnli_cache', 'kdnli_version', 'world_size', 'rank',
+           'is_main', 'resolve_device', 'as_device', 'resolve_precision', 'precision_note', 'set_seed',
+           'start_processes', 'dist_active', 'alone', 'barrier', 'check_same_everywhere', 'all_gather_object',
+           'make_accelerator', 'remove_stale_temps', 'folder_lock', 'Callback', 'format_table']
 
 # %% ../nbs/00_core.ipynb #b4eb986c
 class UserError(Exception):
@@ -320,6 +320,7 @@ def flags_parser(
     for name, t, default in _flags(obj):
         kw = {'help': docs.get(name, '').replace('%', '%%')}   # argparse formats help with %: a literal 10% must not crash --help
         if t is bool: kw['action'] = 'store_true'
+        elif t is dict: kw['type'] = str                               # read by the config from its text (e.g. `given_flags`)
         elif typing.get_origin(t) is typing.Literal:
             choices = list(typing.get_args(t)); kw.update(choices=choices, type=type(choices[0]))
         else: kw['type'] = t
@@ -369,6 +370,23 @@ class Config:
         "Parse a command line (the seed's flags) into a checked config."
         try: return cls(**vars(cls.parser(prog, description).parse_args(argv)))
         except UserError as e: raise everywhere(e) from None              # a bad flag is bad on every process
+
+def given_flags(
+    text:str,                # flags as on a command line, e.g. '--compile --pad_multiple 32'
+    obj,                     # the dataclass config whose flags they are
+    prog:str=None,           # the command's name in error lines; None: the class's `command`
+):
+    "{field: value} of just the flags in `text`, typed and checked as `obj`'s own command line reads them (a switch is True); an unknown flag or a bad value is a `UserError`. For a command that passes flags on to another (`kdnli_pipeline --teacher_flags '--compile'`)."
+    import shlex
+    prog = prog or getattr(obj, 'command', None)
+    p = flags_parser(obj, prog)
+    for a in p._actions: a.required, a.default = False, argparse.SUPPRESS   # only what `text` gives
+    def error(message): raise UserError(f"{prog}: {message}")
+    p.error = error
+    try: words = shlex.split(text)
+    except ValueError as e: raise UserError(f"{text!r}: {e}") from None
+    if {'-h', '--help'} & set(words): raise UserError(f"{prog}: --help is not a flag to pass on")
+    return vars(p.parse_args(words))
 
 def check_flags(c, rules):
     "Raise the first broken rule as `--flag value: must be ...`: `rules` is [(flag, ok, what it must be)]."

@@ -4,13 +4,13 @@
 
 # %% ../nbs/10_pipeline.ipynb #94aed38e
 from __future__ import annotations
-import contextlib, html, inspect, platform, sys, time
+import contextlib, dataclasses, html, inspect, platform, sys, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 import numpy as np
 import torch
-from .core import (Config, UserError, all_gather_object, alone, api_only, as_device, atomic_path, check_flags, check_out_dir, everywhere, is_main, read_json,
+from .core import (Config, UserError, all_gather_object, alone, as_device, atomic_path, check_flags, check_out_dir, everywhere, given_flags, is_main, read_json,
                         resolve_device, resolve_precision, run_cli, start_processes, world_size, write_json)
 from .data import get_task, hub_source, load_split, resolve_data_dir, synthetic_dir, synthetic_made, synthetic_settings
 from .models import TINY, Experiment, FlagsDiffer, count_params, layer_map, no_hf_bars, predict
@@ -70,10 +70,11 @@ class PipelineConfig(Config):
     eval_batch_size: int = 256                      # evaluation and speed batch
     plot_points: int = 1000                         # examples in the embedding plots
     no_progress: bool = False                       # no progress bars
-    teacher_flags: Optional[dict] = api_only()      # any other kdnli_fine_tune flags, e.g. {'compile': True}
-    student_flags: Optional[dict] = api_only()      # any other flags of the student commands
+    teacher_flags: Optional[dict] = None            # other kdnli_fine_tune flags for the teacher, as on its command line: '--compile --cuda_graph' (from Python a dict too)
+    student_flags: Optional[dict] = None            # other flags for every student's command, as on its command line: '--compile --precision bf16'
     def check(self):
         super().check()
+        self.teacher_flags, self.student_flags = _passed_on(self.teacher_flags, 'teacher_flags', [FineTuneConfig]), _passed_on(self.student_flags, 'student_flags', [_STUDENT_CMD[m] for m in self.method_list if m in _STUDENT_CMD])
         t = get_task(self.task, self.text_columns, self.label_column)
         if self.hf_config and not self.hf_dataset: raise UserError(f"--hf_config {self.hf_config}: give --hf_dataset too")
         if self.hf_dataset and self.data_dir is not None: raise UserError(f"--data_dir {self.data_dir} --hf_dataset {self.hf_dataset}: give one data source")
@@ -91,6 +92,8 @@ class PipelineConfig(Config):
         for m in self.method_list:                                       # every student's flags checked now, not after the teacher has trained
             try: student_config(self, m, m, self.seed)
             except UserError as e: raise UserError(f"the {METHOD_NAMES[m]} student: {e}") from None
+        try: teacher_config(self, hub_source(self.hf_dataset, self.hf_config) if self.hf_dataset else self.data_dir or str(Path(self.out)/'data'))
+        except UserError as e: raise UserError(f"the teacher: {e}") from None
     @property
     def method_list(self): return [m.strip() for m in self.methods.split(',') if m.strip()]
     @property
@@ -109,7 +112,20 @@ class DemoConfig(Config):
     seed: int = 1                                   # random seed
     no_progress: bool = False                       # no progress bars
 
-METHOD_NAMES = {k: v for k, v in MODEL_NAMES.items() if k != 'teacher'}   # the students' methods, named as in every figure (kdnli.plots)
+METHOD_NAMES = {k: v for k, v in MODEL_NAMES.items() if k != 'teacher'}
+_STUDENT_CMD = {'ce': DistillConfig, 'kd': DistillConfig, 'pkd': DistillConfig, 'contrast': ContrastConfig, 'layerwise': LayerwiseContrastConfig, 'crd': LayerwiseContrastConfig}
+
+def _passed_on(flags, what, cmds):
+    "`--teacher_flags` / `--student_flags` as {field: value}: text as on a command line read by each of the commands `cmds` (config classes) it goes to, or a dict whose keys must be flags of all of them."
+    if not flags: return None
+    got = flags
+    for cmd in dict.fromkeys(cmds):
+        try:
+            if isinstance(flags, str): got = given_flags(flags, cmd)
+            elif bad := [k for k in flags if k not in {f.name for f in dataclasses.fields(cmd)}]: raise UserError(f"{cmd.command}: {bad[0]!r} is not one of its flags")
+        except UserError as e: raise UserError(f"--{what} {flags if isinstance(flags, str) else repr(flags)}: {e}") from None
+    if isinstance(got, str): raise UserError(f"--{what} {flags}: no command here to pass it to")
+    return got   # the students' methods, named as in every figure (kdnli.plots)
 
 def teacher_depth(ptrain_ver):
     "The number of layers of teacher `ptrain_ver` (built-in, folder or Hub name) from its config alone, or None when the config cannot be read now (the teacher's own run then says why)."
@@ -147,10 +163,18 @@ def _common(c, experiment):
 def teacher_config(c, data_dir):
     "The teacher's `kdnli_fine_tune` config: the pipeline's settings (and `teacher_flags`)."
     s = c.teacher_steps
-    return FineTuneConfig(**{**_common(c, 'teacher'), **dict(experiment='teacher', ptrain_ver=c.ptrain_ver, dataset='train', data_dir=data_dir, text_columns=c.text_columns, label_column=c.label_column,
-                             batch_size=c.batch_size, lr=c.teacher_lr, max_seq_len=c.max_seq_len, total_step=s, dropout=c.dropout,
-                             warmup_step=c.teacher_warmup if c.teacher_warmup is not None else s // 10, ckpt_step=-(-s // c.ckpts_per_run),
-                             log_step=max(1, s // 20), seed=c.seed), **(c.teacher_flags or {})})
+    return FineTuneConfig(**_with_flags(c, 'teacher', {**_common(c, 'teacher'), **dict(experiment='teacher', ptrain_ver=c.ptrain_ver, dataset='train', data_dir=data_dir,
+                             text_columns=c.text_columns, label_column=c.label_column, batch_size=c.batch_size, lr=c.teacher_lr, max_seq_len=c.max_seq_len, total_step=s,
+                             dropout=c.dropout, warmup_step=c.teacher_warmup if c.teacher_warmup is not None else s // 10, ckpt_step=-(-s // c.ckpts_per_run),
+                             log_step=max(1, s // 20), seed=c.seed)}))
+
+def _with_flags(c, kind, own):
+    "A command's settings `own` from the pipeline, plus its `{kind}_flags` (teacher or student); a flag the pipeline sets itself is refused, naming the pipeline flag that sets it."
+    flags = getattr(c, f'{kind}_flags') or {}
+    if clash := [k for k in flags if k in own]:
+        k = clash[0]; via = PIPELINE_FLAGS[kind].get(k)
+        raise UserError(f"--{kind}_flags: the pipeline sets --{k} itself" + (f", from its {via}" if via else '') + "; leave it out")
+    return {**own, **flags}
 
 def train_teacher(c, data_dir):
     "The teacher, trained (or reused) with `teacher_config`."
@@ -181,14 +205,14 @@ def student_config(
     student = {**_common(c, experiment), **dict(teacher_exp='teacher', tmodel='bert', tckpt=c.teacher_steps, num_hidden_layers=c.student_layers, layer_map=c.layer_map,
                                    softmax_temp=c.softmax_temp, batch_size=c.batch_size, lr=c.student_lr, total_step=s, dropout=c.dropout,
                                    warmup_step=c.student_warmup if c.student_warmup is not None else s // 10, ckpt_step=-(-s // c.ckpts_per_run),
-                                   log_step=max(1, s // 20), seed=seed), **(c.student_flags or {}), 'experiment': experiment}
+                                   log_step=max(1, s // 20), seed=seed, experiment=experiment)}
     if method in ('ce', 'kd', 'pkd'):   # kdnli_distill with a method preset; KD reads the logits bank, patient KD both banks (no teacher forward)
-        return DistillConfig(**{**student, 'method': method, 'soft_weight': c.soft_weight, 'hard_weight': 1 - c.soft_weight, 'mu': c.mu,
-                                'logits_bank': 'auto' if method in ('kd', 'pkd') else None, 'membank': 'auto' if method == 'pkd' else None, 'seed': seed})
+        return DistillConfig(**_with_flags(c, 'student', {**student, 'method': method, 'soft_weight': c.soft_weight, 'hard_weight': 1 - c.soft_weight, 'mu': c.mu,
+                                                           'logits_bank': 'auto' if method in ('kd', 'pkd') else None, 'membank': 'auto' if method == 'pkd' else None}))
     contrast = dict(neg_num=c.neg_num, contrast_steps=0, contrast_temp=c.contrast_temp, soft_label_weight=c.soft_weight,
                     contrast_weight=c.contrast_weight, defined_by_label=True, logits_bank='auto',
                     **(dict(bank_momentum=c.bank_momentum, crd_dim=c.crd_dim) if method == 'crd' else {}))
-    return (ContrastConfig if method == 'contrast' else LayerwiseContrastConfig)(**contrast, **student)
+    return (ContrastConfig if method == 'contrast' else LayerwiseContrastConfig)(**_with_flags(c, 'student', {**student, **contrast}))
 
 def distill_student(sc):
     "Train the student of config `sc` (a `student_config`) with its command; returns its experiment."
@@ -226,7 +250,7 @@ def _flags_named(c, kind, name):
     except FlagsDiffer as err:
         diff, flags = dict(err.diff), PIPELINE_FLAGS[kind]
         if 'total_step' in diff and getattr(c, f'{kind}_warmup') is None: diff.pop('warmup_step', None)   # the default warmup follows the steps: said once
-        said = ', '.join(f"{flags.get(k, f'{kind}_flags {k!r}')} ({a} -> {b})" for k, (a, b) in diff.items())
+        said = ', '.join(f"{flags.get(k, f'--{kind}_flags --{k}')} ({a} -> {b})" for k, (a, b) in diff.items())
         raise UserError(f"--out {c.out}: {name} there was trained with other settings: {said}; give the same settings to reuse it, or another --out") from None
 
 def check_reuse(
