@@ -112,7 +112,7 @@ class DemoConfig(Config):
     seed: int = 1                                   # random seed
     no_progress: bool = False                       # no progress bars
 
-METHOD_NAMES = {k: v for k, v in MODEL_NAMES.items() if k != 'teacher'}
+METHOD_NAMES = {k: v for k, v in MODEL_NAMES.items() if k != 'teacher'}   # the students' methods, named as in every figure (kdnli.plots)
 _STUDENT_CMD = {'ce': DistillConfig, 'kd': DistillConfig, 'pkd': DistillConfig, 'contrast': ContrastConfig, 'layerwise': LayerwiseContrastConfig, 'crd': LayerwiseContrastConfig}
 
 def _passed_on(flags, what, cmds):
@@ -125,7 +125,7 @@ def _passed_on(flags, what, cmds):
             elif bad := [k for k in flags if k not in {f.name for f in dataclasses.fields(cmd)}]: raise UserError(f"{cmd.command}: {bad[0]!r} is not one of its flags")
         except UserError as e: raise UserError(f"--{what} {flags if isinstance(flags, str) else repr(flags)}: {e}") from None
     if isinstance(got, str): raise UserError(f"--{what} {flags}: no command here to pass it to")
-    return got   # the students' methods, named as in every figure (kdnli.plots)
+    return got
 
 def teacher_depth(ptrain_ver):
     "The number of layers of teacher `ptrain_ver` (built-in, folder or Hub name) from its config alone, or None when the config cannot be read now (the teacher's own run then says why)."
