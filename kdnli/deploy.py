@@ -357,6 +357,7 @@ def export_model(
 ):
     "Write checkpoint `ckpt` (default: the best on dev_matched, else the last) of experiment `d` as a deployable folder `out`; returns (out, facts)."
     from transformers import AutoModelForSequenceClassification
+    if int8 and not onnx: raise UserError("--int8: give --onnx too (the int8 model is quantized from model.onnx)")
     check_replaceable(out, '--out', earlier_export, 'an earlier kdnli export holding only what an export writes')
     E = Experiment(d)
     step, _ = E.pick(ckpt)
@@ -370,7 +371,6 @@ def export_model(
     enc = tokenize_split(sp.subset(range(min(64, len(sp)))), tok, E.config['max_seq_len'], None, progress=False)
     sample = [{k: v for k, v in collate(enc, range(s, min(s + 16, len(enc)))).items() if k not in ('labels', 'index')} for s in range(0, len(enc), 16)]
     with torch.no_grad(): ours = torch.cat([model(**b).logits for b in sample])
-    if int8 and not onnx: raise UserError("--int8: give --onnx too (the int8 model is quantized from model.onnx)")
     def check(tmp):                                                   # before save_model writes kdnli.json (the checksums) and publishes the folder
         from transformers import AutoTokenizer
         with no_hf_bars(): back, htok = AutoModelForSequenceClassification.from_pretrained(str(tmp)).eval(), AutoTokenizer.from_pretrained(str(tmp))
