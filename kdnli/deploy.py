@@ -414,8 +414,7 @@ class ExportConfig(ExperimentFlags):
     device_id: int = -1                             # device for the speed measurement in the model card (-1: the CPU)
     speed_rows: int = 2048                          # dev_matched pairs timed for the speed-up over the teacher (0: skip)
     def check(self):
-        super().check(); check_flags(self, [('speed_rows', self.speed_rows >= 0, '>= 0'), ('int8_rows', self.int8_rows >= 1, '>= 1')])
-        if self.int8 and not self.onnx: raise UserError("--int8: give --onnx too (the int8 model is quantized from model.onnx)")
+        super().check(); check_flags(self, [('speed_rows', self.speed_rows >= 0, '>= 0'), ('int8_rows', self.int8_rows >= 1, '>= 1')])   # --int8 without --onnx: export_model's first check
 
 def export_cli(argv=None):
     "Command `kdnli_export`."
