@@ -10,13 +10,13 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['UserError', 'DataError', 'everywhere', 'say_error', 'peer_gone', 'run_cli', 'exit_run', 'ArgParser', 'ResourceError',
-           'RunStopped', 'folder_fault', 'resource_fault', 'atomic_path', 'write_json', 'read_json',
+__all__ = ['WAIT_TIMEOUT_S', 'UserError', 'DataError', 'everywhere', 'say_error', 'peer_gone', 'run_cli', 'exit_run', 'ArgParser',
+           'ResourceError', 'RunStopped', 'folder_fault', 'resource_fault', 'atomic_path', 'write_json', 'read_json',
            'check_replaceable', 'check_out_dir', 'TBWriter', 'file_sha256', 'folder_checksums', 'derived', 'api_only',
            'flags_parser', 'Config', 'given_flags', 'check_flags', 'kdnli_cache', 'kdnli_version', 'world_size', 'rank',
            'is_main', 'resolve_device', 'as_device', 'resolve_precision', 'precision_note', 'set_seed',
-           'start_processes', 'dist_active', 'alone', 'barrier', 'check_same_everywhere', 'all_gather_object',
-           'make_accelerator', 'remove_stale_temps', 'folder_lock', 'Callback', 'format_table']
+           'start_processes', 'wait_group', 'dist_active', 'alone', 'barrier', 'check_same_everywhere',
+           'all_gather_object', 'make_accelerator', 'remove_stale_temps', 'folder_lock', 'Callback', 'format_table']
 
 # %% ../nbs/00_core.ipynb #b4eb986c
 class UserError(Exception):
@@ -74,7 +74,9 @@ def exit_run(code):
     "Exit with `code`; a process of a multi-process run leaves the process group first and skips the interpreter's teardown, where gloo's threads can abort a run that ended cleanly. A failing process leaves at once: the others may be waiting in another collective (a barrier there would hang the run), and torchrun stops them. A worker that torchrun forked (`--run-path`) returns on success instead: its agent waits for the function's return value, and multiprocessing skips the teardown itself."
     import multiprocessing, torch.distributed as dist
     several = dist.is_available() and dist.is_initialized()
-    if several and code == 0: dist.barrier(); dist.destroy_process_group()
+    if several and code == 0:
+        barrier()                                                  # in the group of kdnli's waits: the main process may still be writing
+        dist.destroy_process_group(); _WAIT.clear()
     if code == 0 and multiprocessing.parent_process() is not None: return
     if several:
         sys.stdout.flush(); sys.stderr.flush()
@@ -460,12 +462,24 @@ def set_seed(seed):
     from accelerate.utils import set_seed as _set_seed
     _set_seed(seed)
 
+WAIT_TIMEOUT_S = 24 * 3600   # how long kdnli's own collectives wait for a process that works alone
+
 def start_processes(device_id):
-    "Join the process group when several processes were launched (gloo on the CPU, NCCL on GPUs, through Accelerate); nothing in one process."
+    "Join the process group when several processes were launched (gloo on the CPU, NCCL on GPUs, through Accelerate), and make the group of kdnli's own collectives (`wait_group`); nothing in one process."
     if world_size() > 1:
         from accelerate import PartialState
         if device_id >= 0: torch.cuda.set_device(device_id)
         PartialState(cpu=device_id < 0)
+        if not _ALONE: wait_group()
+
+_WAIT = {}   # the default process group -> the group of this process's waits
+
+def wait_group():
+    "The group `barrier` and `all_gather_object` use: every process, the default group's backend, a timeout of `WAIT_TIMEOUT_S` (made collectively on first use). While one process works alone (writes a checkpoint or a 7 GB memory bank, downloads, or ends the pipeline) the others wait in these collectives, and NCCL's watchdog would abort them after the default group's 10 minutes; DDP's own gradient exchange keeps that timeout, so a real hang there still ends."
+    import datetime, torch.distributed as dist
+    pg = dist.distributed_c10d._get_default_group()
+    if pg not in _WAIT: _WAIT.clear(); _WAIT[pg] = dist.new_group(timeout=datetime.timedelta(seconds=WAIT_TIMEOUT_S))
+    return _WAIT[pg]
 
 _ALONE = []   # open `alone()` blocks of this process
 
@@ -482,7 +496,9 @@ def alone():
 
 def barrier():
     "Wait for every process (nothing in one process)."
-    if dist_active(): torch.distributed.barrier()
+    if not dist_active(): return
+    g = wait_group()
+    torch.distributed.barrier(group=g, device_ids=[torch.cuda.current_device()] if torch.distributed.get_backend(g) == 'nccl' else None)
 
 def check_same_everywhere(
     d:dict,                  # what every process of the run must agree on (its flags, the checkpoint it resumes from)
@@ -498,7 +514,7 @@ def all_gather_object(obj):
     "[every process's `obj`], in rank order ([obj] in one process)."
     if not dist_active(): return [obj]
     out = [None] * torch.distributed.get_world_size()
-    torch.distributed.all_gather_object(out, obj)
+    torch.distributed.all_gather_object(out, obj, group=wait_group())
     return out
 
 def make_accelerator(
