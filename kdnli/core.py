@@ -62,6 +62,9 @@ def run_cli(main, argv=None):
         print("interrupted", file=sys.stderr)
         sys.exit(130)
     except Exception as e:
+        if isinstance(e, BrokenPipeError) and _stdout_gone():            # `| head`: the reader took what it wanted and left
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # nothing more to say, at exit either
+            exit_run(141)                                              # the shell's code for a tool stopped by a closed pipe
         if peer_gone(e):
             say_error("another process of this run stopped (its own line says why)"); exit_run(2)
         fault = resource_fault(e)
@@ -69,6 +72,14 @@ def run_cli(main, argv=None):
         say_error(fault)
         exit_run(fault.exit_code)
     exit_run(rc or 0)
+
+def _stdout_gone():
+    "Whether standard output leads nowhere now (its reader closed the pipe)."
+    try: sys.stdout.flush()
+    except BrokenPipeError: return True
+    import select
+    p = select.poll(); p.register(sys.stdout.fileno(), select.POLLOUT)
+    return any(ev & select.POLLERR for _, ev in p.poll(0))             # a pipe whose reader is gone
 
 def exit_run(code):
     "Exit with `code`; a process of a multi-process run leaves the process group first and skips the interpreter's teardown, where gloo's threads can abort a run that ended cleanly. A failing process leaves at once: the others may be waiting in another collective (a barrier there would hang the run), and torchrun stops them. A worker that torchrun forked (`--run-path`) returns on success instead: its agent waits for the function's return value, and multiprocessing skips the teardown itself."
@@ -88,6 +99,13 @@ class ArgParser(argparse.ArgumentParser):
     def error(self, message):
         if int(os.environ.get('RANK', 0)) == 0: print(f"error: {self.prog}: {message}", file=sys.stderr)   # every process parses the same line: said once
         sys.exit(2)
+
+    text_flags = ()   # flags whose value is itself a command line: `--student_flags --compile` reads `--compile` as the value, not as an option
+    def parse_known_args(self, args=None, namespace=None):
+        args = list(sys.argv[1:] if args is None else args)
+        for i in range(len(args) - 1, -1, -1):
+            if args[i] in self.text_flags and i + 1 < len(args): args[i:i + 2] = [f'{args[i]}={args[i + 1]}']
+        return super().parse_known_args(args, namespace)
 
 # %% ../nbs/00_core.ipynb #489635bf
 class ResourceError(UserError):
@@ -164,7 +182,10 @@ def atomic_path(path):
     tmp = path.with_name(f".{path.stem}.tmp{os.getpid()}-{_HOST}{path.suffix}")   # keeps the suffix (np.savez wants .npz)
     mine = re.compile(rf'\.{re.escape(path.stem)}\.(?:tmp|old)\d+(-[0-9a-f]{{6}})?{re.escape(path.suffix)}')
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try: path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            if resource_fault(e) is None: raise ResourceError(f"{path.parent}: cannot make this folder ({e.strerror or e})") from None   # e.g. under /proc
+            raise
         for old in path.parent.glob(f".{glob.escape(path.stem)}.*"):
             if mine.fullmatch(old.name) and _stale(old): _remove(old)     # a killed export, cache or prediction write of the same file
         yield tmp
@@ -322,7 +343,7 @@ def flags_parser(
     for name, t, default in _flags(obj):
         kw = {'help': docs.get(name, '').replace('%', '%%')}   # argparse formats help with %: a literal 10% must not crash --help
         if t is bool: kw['action'] = 'store_true'
-        elif t is dict: kw['type'] = str                               # read by the config from its text (e.g. `given_flags`)
+        elif t is dict: kw['type'] = str; p.text_flags = (*p.text_flags, f'--{name}')   # read by the config from its text (e.g. `given_flags`)
         elif typing.get_origin(t) is typing.Literal:
             choices = list(typing.get_args(t)); kw.update(choices=choices, type=type(choices[0]))
         else: kw['type'] = t

@@ -612,7 +612,7 @@ def extract_mnli(
     data_dir,                # the folder the three jsonl files go to (made if missing)
     md5=MNLI_MD5,            # the zip's expected MD5 hex digest; None or '': not checked
 ):
-    "Check the zip's MD5 and extract `{train,dev_matched,dev_mismatched}.jsonl` into `data_dir` (atomically, file by file)."
+    "Check the zip's MD5 and extract `{train,dev_matched,dev_mismatched}.jsonl` into `data_dir`: all three or none (a zip without one of them, or a fault while extracting, leaves no split behind)."
     zip_path, data_dir = Path(zip_path), Path(data_dir)
     if not zip_path.is_file(): raise UserError(f"{zip_path}: no such file")
     if md5 and (got := md5_file(zip_path)) != md5: raise UserError(f"{zip_path}: MD5 {got} does not match the expected {md5} (pass --md5 none to skip)")
@@ -620,13 +620,14 @@ def extract_mnli(
     except zipfile.BadZipFile: raise UserError(f"{zip_path}: not a zip file") from None
     with zf:
         names = {Path(n).name: n for n in zf.namelist() if not n.startswith('__MACOSX')}
-        out = []
-        for split in ('train', 'dev_matched', 'dev_mismatched'):
-            src = names.get(f'multinli_1.0_{split}.jsonl')
-            if src is None: raise UserError(f"{zip_path}: no multinli_1.0_{split}.jsonl inside; is this the MultiNLI 1.0 zip?")
-            with atomic_path(data_dir/f'{split}.jsonl') as tmp, zf.open(src) as fi, open(tmp, 'wb') as fo: shutil.copyfileobj(fi, fo, 1 << 20)
-            out.append(data_dir/f'{split}.jsonl')
-    return out
+        splits = ('train', 'dev_matched', 'dev_mismatched')
+        for split in splits:
+            if f'multinli_1.0_{split}.jsonl' not in names: raise UserError(f"{zip_path}: no multinli_1.0_{split}.jsonl inside; is this the MultiNLI 1.0 zip?")
+        with contextlib.ExitStack() as published:                   # each split to a temporary file; all renamed at the end
+            for split in splits:
+                tmp = published.enter_context(atomic_path(data_dir/f'{split}.jsonl'))
+                with zf.open(names[f'multinli_1.0_{split}.jsonl']) as fi, open(tmp, 'wb') as fo: shutil.copyfileobj(fi, fo, 1 << 20)
+    return [data_dir/f'{s}.jsonl' for s in splits]
 
 def get_mnli(data_dir:str=DEFAULT_DATA_DIR,   # where the split files go (the seed: data/fine_tune/mnli)
              zip:str=None,                   # use this already downloaded multinli_1.0.zip instead of downloading
@@ -721,13 +722,13 @@ def collate(
     enc,                     # the tokenized split (`Encoded`)
     idx,                     # the indices of the batch's examples in `enc`, in batch order
     pad_to=None,             # a fixed padded length (the seed's `max_seq_len`); None: the batch's longest example
-    multiple=None,           # round the padded length up to a multiple of this (8/16/32); None: no rounding
+    multiple=None,           # round a dynamic padded length up to a multiple of this (8/16/32), at most `enc.max_seq_len`; None: no rounding
 ):
-    "Padded tensors for the examples `idx` of `enc` (dynamic padding, or fixed `pad_to`, rounded up to `multiple`)."
+    "Padded tensors for the examples `idx` of `enc`: dynamic padding (rounded up to `multiple`, never past the longest pair `enc` may hold, which the model takes), or exactly `pad_to`."
     idx = np.asarray(idx, dtype=np.int64)
     start, ln = enc.offsets[idx], enc.offsets[idx + 1] - enc.offsets[idx]
     L = int(pad_to or ln.max())
-    if multiple: L = -(-L // multiple) * multiple
+    if multiple and not pad_to: L = min(-(-L // multiple) * multiple, max(L, enc.max_seq_len))
     pos = np.arange(L)
     mask = pos[None, :] < ln[:, None]                                   # (bs, L)
     ids = np.where(mask, enc.ids[np.minimum(start[:, None] + pos[None, :], len(enc.ids) - 1)], enc.pad_id)
@@ -1045,6 +1046,7 @@ def data_stats(path:str=None,            # a split file or a data folder (a save
                hf_dataset:str=None,        # a Hugging Face Hub dataset instead of PATH
                hf_config:str=None):        # its configuration
     "Statistics of a split file, or of every split of a data source: rows kept and dropped, the count of every class."
+    if max_seq_len < 1: raise UserError(f"--max_seq_len {max_seq_len}: must be >= 1")
     t = get_task(task, text_columns, label_column)
     src = hub_source(hf_dataset, hf_config) if hf_dataset else path
     if src is None: raise UserError("give a PATH, or --hf_dataset NAME")

@@ -648,6 +648,11 @@ class ExperimentFlags(Config):
     model: str                                      # model family in the folder name (bert)
     task: str                                       # the task: mnli, snli, rte, qnli, mrpc, qqp, wnli, sick or pair
     runs_dir: str = 'runs'                          # where experiment folders live
-    def check(self): super().check(); get_task(self.task)
+    def check(self):
+        super().check(); get_task(self.task)
+        for f in ('experiment', 'model'):                              # each names part of a folder that is made in --runs_dir
+            v = getattr(self, f)
+            if not v.strip() or v in ('.', '..') or any(ch in v for ch in '/\\\0'):
+                raise UserError(f"--{f} {v!r}: a name, not a path (not empty, no / or \\): the experiment folder {{experiment}}_{{model}}_{{task}} goes in --runs_dir")
     @property
     def exp(self): return Experiment.at(self.runs_dir, self.experiment, self.model, self.task)

@@ -323,7 +323,7 @@ class PlotConfig(ExperimentFlags):
     def check(self):
         super().check()
         if not self.reductions or any(r not in ('pca', 'tsne') for r in self.reductions): raise UserError(f"--reduce {self.reduce!r}: pick from pca, tsne")
-        check_flags(self, [('batch_size', self.batch_size >= 0, '>= 0'), ('max_points', self.max_points >= 0, '>= 0')])
+        check_flags(self, [('batch_size', self.batch_size >= 0, '>= 0'), ('max_points', self.max_points == 0 or self.max_points >= 3, '0 (all) or >= 3 (a 2-D reduction needs 3)')])
         if self.out: check_out_dir(self.out, '--out')
     @property
     def reductions(self): return [r.strip() for r in self.reduce.split(',') if r.strip()]

@@ -18,14 +18,14 @@ from .membank import BankTeacher, CRDBank, LogitsBank, MemoryBank, MomentumBankC
 from .learner import CheckpointCB, LiveTeacher, Learner, LogCB, OptimConfig, ProgressCB, ScheduleCB, compile_model, param_groups
 
 # %% auto #0
-__all__ = ['TERM_PARAMS', 'TERM_ORDER', 'METHODS', 'HIDDEN_TERMS', 'LOGIT_TERMS', 'CLS_DELAYED', 'RunConfig', 'TrainConfig',
-           'weight_of', 'build_objective', 'term_weights', 'check_learns', 'delayed', 'FineTuneConfig', 'Job',
-           'make_batches', 'train', 'announce', 'fine_tune', 'fine_tune_cli', 'TeacherFlags', 'KDFlags', 'StudentFlags',
-           'StudentConfig', 'DistillConfig', 'distill_terms', 'teacher_info', 'make_teacher', 'load_cls_bank',
-           'make_student', 'start_student', 'distill', 'distill_cli', 'FromCheckpointConfig', 'TrainSCLConfig',
-           'TrainKDConfig', 'set_dropout', 'load_source', 'train_scl', 'train_kd', 'train_scl_cli', 'train_kd_cli',
-           'ContrastConfig', 'LayerwiseContrastConfig', 'contrast_pairs', 'check_negatives', 'contrast_distill',
-           'contrast_distill_cli', 'layerwise_contrast_distill_cli']
+__all__ = ['TERM_PARAMS', 'TERM_ORDER', 'METHODS', 'HIDDEN_TERMS', 'HIDDEN_LOSS', 'LOGIT_TERMS', 'CLS_DELAYED', 'RunConfig',
+           'TrainConfig', 'weight_of', 'build_objective', 'term_weights', 'check_learns', 'delayed', 'FineTuneConfig',
+           'Job', 'make_batches', 'train', 'announce', 'fine_tune', 'fine_tune_cli', 'TeacherFlags', 'KDFlags',
+           'StudentFlags', 'StudentConfig', 'DistillConfig', 'distill_terms', 'teacher_info', 'make_teacher',
+           'load_cls_bank', 'make_student', 'start_student', 'distill', 'distill_cli', 'FromCheckpointConfig',
+           'TrainSCLConfig', 'TrainKDConfig', 'set_dropout', 'load_source', 'train_scl', 'train_kd', 'train_scl_cli',
+           'train_kd_cli', 'ContrastConfig', 'LayerwiseContrastConfig', 'contrast_pairs', 'check_negatives',
+           'contrast_distill', 'contrast_distill_cli', 'layerwise_contrast_distill_cli']
 
 # %% ../nbs/06_trainers.ipynb #55c76bd7
 @dataclass(kw_only=True)
@@ -43,7 +43,7 @@ class RunConfig(Config):
     compile_scope: Literal['layers', 'model'] = 'layers'   # with --compile: compile the encoder's like layers once (a fraction of the cold start), or the whole model
     cuda_graph: bool = False                        # replay each update from a CUDA graph per batch shape (GPU, bf16/fp32, accum 1)
     batching: Literal['length', 'random', 'fixed'] = 'length'   # length-grouped, random, or padded to max_seq_len (the seed's)
-    pad_multiple: int = 8                           # round padded lengths up to a multiple of this (0: off)
+    pad_multiple: int = 8                           # round each batch's padded length up to a multiple of this, at most max_seq_len (0: off; --batching fixed pads to max_seq_len exactly)
     no_progress: bool = False                       # no progress bar
     def __post_init__(self):
         if self.hf_dataset: self.data_dir = hub_source(self.hf_dataset, self.hf_config)
@@ -288,8 +288,8 @@ class StudentFlags(Config):
 class StudentConfig(TrainConfig):
     "A training command whose data, length and classes come from another experiment (the seed's StudentConfig did the same)."
     kind = 'student'
-    data_dir: Optional[str] = None                  # data directory (default: the teacher's)
-    seed: Optional[int] = None                      # random seed (default: the teacher's)
+    data_dir: Optional[str] = None                  # data directory (default: the teacher's, or --src_experiment's)
+    seed: Optional[int] = None                      # random seed (default: the teacher's, or --src_experiment's)
     dataset: str = derived()                        # the split the teacher trained on
     max_seq_len: int = derived()                    # the teacher's truncation length
     num_class: int = derived()                      # the teacher's number of classes
@@ -305,7 +305,7 @@ class DistillConfig(TeacherFlags, KDFlags, StudentFlags, StudentConfig):
     command = 'kdnli_distill'
     use_classify_loss: bool = False                 # logit loss: KD (or WSL)
     use_hidden_loss: bool = False                   # hidden-state loss over the layer map
-    hidden_loss: Literal['mse', 'pkd'] = 'mse'      # mse: the seed's full-sequence MSE; pkd: Sun et al.'s normalised [CLS]
+    hidden_loss: Optional[Literal['mse', 'pkd']] = None   # --use_hidden_loss's term: mse (the default), the seed's full-sequence MSE; pkd: Sun et al.'s normalised [CLS]
     membank: Optional[str] = None                   # patient KD reads the teacher's [CLS] from this layer-wise memory bank ('auto': the teacher's membank-{tckpt}-cls); with --logits_bank, no teacher forward at all
     mu: float = 1.0                                 # weight of the hidden loss
     ce_weight: float = 1.0                          # weight of the logit loss; 1 - ce_weight goes to SupCon
@@ -323,14 +323,19 @@ class DistillConfig(TeacherFlags, KDFlags, StudentFlags, StudentConfig):
         own = HIDDEN_TERMS & set(METHODS.get(self.method) or {})
         if own and self.use_hidden_loss:
             raise UserError(f"--method {self.method} brings its own hidden term ({', '.join(own)} x --mu); drop --use_hidden_loss (or the --method)")
-        if own and self.hidden_loss == 'pkd' and 'pkd' not in own:
-            raise UserError(f"--hidden_loss pkd: --method {self.method} trains {', '.join(own)}; use --method pkd")
+        if self.hidden_loss and own and HIDDEN_LOSS[self.hidden_loss] not in own:
+            raise UserError(f"--hidden_loss {self.hidden_loss}: --method {self.method} trains {', '.join(own)}; use --method {self.hidden_loss}")
+        if self.hidden_loss and not own and not self.use_hidden_loss:
+            raise UserError(f"--hidden_loss {self.hidden_loss}: no hidden loss is trained; add --use_hidden_loss --mu W (or --method {self.hidden_loss})")
+        if self.student_from and self.student_init == 'random':
+            raise UserError(f"--student_init random: --student_from {self.student_from} gives the student its weights; drop one of them")
         terms = term_weights(self, self.loss_terms())
         if self.cls_steps and not any(w > 0 for n, w in terms.items() if n not in CLS_DELAYED):
             raise UserError(f"--cls_steps {self.cls_steps}: nothing would train for the first {self.cls_steps} updates (the logit terms and SupCon wait, and "
                             "there is no hidden loss); add --use_hidden_loss --mu W, or drop --cls_steps")
 
 HIDDEN_TERMS = {'pkd', 'hidden_mse'}              # a distillation's hidden-state terms: weighted by --mu alone
+HIDDEN_LOSS = {'mse': 'hidden_mse', 'pkd': 'pkd'}  # --hidden_loss -> its term
 LOGIT_TERMS = ('ce', 'kd', 'wsl')                 # the logit terms: scaled by --ce_weight, SupCon taking 1 - ce_weight
 CLS_DELAYED = LOGIT_TERMS + ('supcon',)           # what --cls_steps holds off (the seed's: everything but the hidden loss)
 
@@ -341,7 +346,7 @@ def distill_terms(c):
     else: terms = {}
     terms = {n: (c.ce_weight if n in LOGIT_TERMS else 1.0) * weight_of(c, w) for n, w in terms.items()}
     if c.ce_weight < 1: terms['supcon'] = 1 - c.ce_weight
-    if c.use_hidden_loss and not HIDDEN_TERMS & set(terms): terms['hidden_mse' if c.hidden_loss == 'mse' else 'pkd'] = c.mu
+    if c.use_hidden_loss and not HIDDEN_TERMS & set(terms): terms[HIDDEN_LOSS[c.hidden_loss or 'mse']] = c.mu
     return terms
 
 def teacher_info(c, tmodel=None):
@@ -528,7 +533,7 @@ class ContrastConfig(TeacherFlags, StudentFlags, StudentConfig):
     layer_wise = False
     teacher_device: Optional[int] = None            # teacher GPU (the seed's name for --tdevice_id)
     neg_num: int                                    # negatives per anchor
-    contrast_steps: int                             # contrast-only updates at the start
+    contrast_steps: int                             # contrast-only updates at the start (layer-wise always; single-layer with --two_stage, else unused)
     two_stage: bool = False                         # single-layer: contrast only for --contrast_steps, then contrast + KD
     contrast_temp: float = 0.07                     # InfoNCE temperature tau
     softmax_temp: float = 1.0                       # KD temperature T
