@@ -10,13 +10,14 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['WAIT_TIMEOUT_S', 'UserError', 'DataError', 'everywhere', 'say_error', 'peer_gone', 'run_cli', 'exit_run', 'ArgParser',
-           'ResourceError', 'RunStopped', 'folder_fault', 'resource_fault', 'atomic_path', 'write_json', 'read_json',
-           'check_replaceable', 'check_out_dir', 'TBWriter', 'file_sha256', 'folder_checksums', 'derived', 'api_only',
-           'flags_parser', 'Config', 'given_flags', 'check_flags', 'kdnli_cache', 'kdnli_version', 'world_size', 'rank',
-           'is_main', 'resolve_device', 'as_device', 'resolve_precision', 'precision_note', 'set_seed',
-           'start_processes', 'wait_group', 'dist_active', 'alone', 'barrier', 'check_same_everywhere',
-           'all_gather_object', 'make_accelerator', 'remove_stale_temps', 'folder_lock', 'Callback', 'format_table']
+__all__ = ['SAY_GRACE_S', 'WAIT_TIMEOUT_S', 'UserError', 'DataError', 'everywhere', 'say_error', 'peer_gone', 'run_cli',
+           'exit_run', 'ArgParser', 'ResourceError', 'RunStopped', 'folder_fault', 'resource_fault', 'atomic_path',
+           'write_json', 'read_json', 'check_replaceable', 'check_out_dir', 'TBWriter', 'file_sha256',
+           'folder_checksums', 'derived', 'api_only', 'flags_parser', 'Config', 'given_flags', 'check_flags',
+           'kdnli_cache', 'kdnli_version', 'world_size', 'rank', 'is_main', 'resolve_device', 'as_device',
+           'resolve_precision', 'precision_note', 'set_seed', 'start_processes', 'wait_group', 'dist_active', 'alone',
+           'barrier', 'check_same_everywhere', 'all_gather_object', 'make_accelerator', 'remove_stale_temps',
+           'folder_lock', 'Callback', 'format_table']
 
 # %% ../nbs/00_core.ipynb #b4eb986c
 class UserError(Exception):
@@ -39,11 +40,16 @@ def everywhere(e):
     e.everywhere = True
     return e
 
+SAY_GRACE_S = 5.0   # how long a process other than the main one waits before it says its error
+
 def say_error(msg, alike=False):
-    "Print an error line: once for a run of several processes when every process has the same one (`alike`), else from each, with its rank."
-    r = int(os.environ.get('RANK', 0))                            # torchrun's; read here, as the helpers below are defined later
-    if alike and r: return
-    print(f"error: {msg}" if r == 0 else f"error: [rank {r}] {msg}", file=sys.stderr)
+    "Print an error line, once for a run of several processes. The main process says it at once. Another waits `SAY_GRACE_S` first: when the main process failed too, torchrun stops this one meanwhile, so an error every process hits is said once, by the main process; one still running says its own, with its rank (without it for an error every process shares (`alike`), which the main process could not say: torchrun stopped it first)."
+    r, several = int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1)) > 1   # torchrun's; read here, as the helpers below are defined later
+    if r and several:
+        import signal, threading
+        if threading.current_thread() is threading.main_thread(): signal.signal(signal.SIGTERM, signal.SIG_DFL)   # stopped quietly (a worker forked by torchrun has its handler)
+        time.sleep(SAY_GRACE_S)
+    print(f"error: {msg}" if r == 0 or alike else f"error: [rank {r}] {msg}", file=sys.stderr)
 
 def peer_gone(e):
     "Whether `e` is a collective failing because another process of the run stopped (its own line says why)."
