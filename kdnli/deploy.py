@@ -31,9 +31,10 @@ def _rows(path):
         text = sys.stdin.read().lstrip('\ufeff')
         if not text.strip(): raise DataError('<stdin>', 'empty input')
         lines = [(n, l.rstrip('\r')) for n, l in enumerate(text.split('\n'), 1)]
-        if not text.lstrip().startswith('{') and '\t' not in text.lstrip().split('\n')[0]:
+        first = text.lstrip().split('\n', 1)[0]
+        if not first.startswith('{') and '\t' not in first:
             raise DataError('<stdin>', "stdin is read as jsonl or tab-separated lines, and its first line has neither a { nor a tab (a .csv is read from its file path)")
-        return list(jsonl_rows(lines, '<stdin>') if text.lstrip().startswith('{') else tsv_rows(lines, '<stdin>'))
+        return list(jsonl_rows(lines, '<stdin>') if first.startswith('{') else tsv_rows(lines, '<stdin>'))
     path = Path(path)
     if path.is_dir(): raise DataError(path, 'a folder, not a file of pairs (.jsonl, .tsv, .csv or .parquet; or - for stdin)')
     if not path.is_file(): raise DataError(path, 'no such file')
